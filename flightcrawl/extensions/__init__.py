@@ -1,0 +1,1 @@
+"""Scrapy extensions, each enabled in settings.EXTENSIONS."""

@@ -1,0 +1,59 @@
+"""Turn a failed request (a Twisted Failure from an errback) into a typed status and reason."""
+
+from __future__ import annotations
+
+import re
+
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import error as net
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+from flightcrawl.fields import strip_html
+from flightcrawl.status import SiteError, Status
+
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def _snippet(body: bytes, limit: int = 120) -> str:
+    """What a person would read first in an error body: its title, else its text."""
+    head = body[:4096].decode("utf-8", "replace")
+    match = _TITLE.search(head)
+    text = strip_html(match.group(1) if match else head)
+    return text[:limit] + ("..." if len(text) > limit else "")
+
+
+def classify_http(status: int, headers: dict[str, str], body: bytes) -> tuple[Status, str]:
+    server = headers.get("server", "")
+    by = f" from {server}" if server else ""
+    detail = _snippet(body)
+    detail = f": {detail}" if detail else ""
+    if status == 429:
+        retry = headers.get("retry-after")
+        return Status.RATE_LIMITED, f"HTTP 429{by}" + (f", Retry-After {retry} s" if retry else "")
+    if status in (401, 403, 407, 451):
+        return Status.BLOCKED, f"HTTP {status}{by}{detail}"
+    if status >= 500:
+        return Status.ERROR, f"HTTP {status}{by}{detail}"
+    return Status.ERROR, f"HTTP {status}{by}{detail}"
+
+
+def classify_failure(failure: Failure) -> tuple[Status, str]:
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        response = exc.response
+        headers = {k.decode().lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}
+        return classify_http(response.status, headers, response.body)
+    if isinstance(exc, SiteError):
+        return exc.status, exc.reason
+    if isinstance(exc, net.TimeoutError | net.TCPTimedOutError):
+        return Status.TIMEOUT, "no complete answer before the deadline"
+    if isinstance(exc, net.ConnectionRefusedError):
+        return Status.ERROR, "connection refused"
+    if isinstance(exc, net.DNSLookupError):
+        return Status.ERROR, "DNS lookup failed (no network?)"
+    if isinstance(exc, ResponseNeverReceived | net.ConnectionLost | net.ConnectionDone):
+        return Status.ERROR, "connection closed before a response (reset by the site?)"
+    if isinstance(exc, ResponseFailed):
+        return Status.BAD_RESPONSE, "response body cut off"
+    return Status.ERROR, f"{type(exc).__name__}: {exc}"

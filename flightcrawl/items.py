@@ -1,0 +1,67 @@
+"""Items: what a parser reads off a site (RawOption) and what the pipelines make of it (FlightOption).
+
+Parsers know each site's format; they copy values as the site spells them. The normalize
+pipeline turns those spellings into one canonical form, so the same physical flight looks
+the same whichever site it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class RawOption:
+    """One itinerary as one site shows it; strings as the site spells them."""
+
+    source: str
+    flight_numbers: list[str]  # per leg, any spelling: "6E 309", "6E-309", "AI2977"
+    airline: str  # display name, possibly HTML-wrapped
+    airline_code: str | None  # marketing carrier of the first leg, if the site gives it
+    origin: str  # IATA of the first leg's departure airport (actually flown)
+    destination: str  # IATA of the last leg's arrival airport
+    departure_date: str  # YYYY-MM-DD, local to origin
+    departure_time: str  # HH:MM, local to origin
+    arrival_time: str  # HH:MM, local to destination
+    arrival_date: str | None = None  # YYYY-MM-DD when the site says; else derived from duration
+    duration: str | int | None = None  # "1 hr 20 mins ", "01h 20m", 80 ...
+    stops: str | int | None = None  # 0, "Non stop", "1 stop via Bhopal"
+    layovers: list[str] = field(default_factory=list)  # IATA codes or city names
+    price: str | int | float | None = None  # "₹ 5,193", 5193 ...
+    price_basis: str = "party"  # "party": whole booking; "adult": per adult
+    adult_price: str | int | None = None  # per adult, when the site gives it beside a party total
+    currency: str | None = None  # ISO code when the site states it apart from the price text
+    price_display: str | None = None  # the site's own price text, for showing
+    offers: list[str] = field(default_factory=list)  # may hold HTML
+    refundable: str | bool | None = None
+    deep_link: str | None = None
+    fetched_at: str | None = None
+
+
+@dataclass
+class FlightOption:
+    """One itinerary at one site's price, canonical across sites."""
+
+    source: str
+    flight_key: str  # "6E354@2026-12-20"; legs joined by "+"
+    flight_numbers: list[str]  # canonical per leg: "6E354"
+    airline: str
+    airline_code: str
+    origin: str
+    destination: str
+    departure: str  # ISO 8601 local time with the airport's UTC offset
+    arrival: str
+    duration_minutes: int
+    stops: int
+    layovers: list[str]
+    price: int  # whole party, in `currency`
+    currency: str
+    price_per_adult: int | None
+    price_display: str
+    offers: list[str]
+    refundable: str | None  # "refundable" | "partially_refundable" | "non_refundable" | None
+    deep_link: str
+    fetched_at: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)

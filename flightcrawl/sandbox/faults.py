@@ -1,0 +1,117 @@
+"""Sandbox configuration and the faults a test can switch on, per site.
+
+Select a fault with SandboxConfig(faults={"mmt": "http500"}), `flightcrawl sandbox --fault
+mmt=http500`, or at run time with `PUT /__sandbox__/config {"faults": {"mmt": "http500"}}`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+FAULTS = {
+    "slow": "stalls after the first bytes for `slow_seconds` (beyond any search deadline)",
+    "http500": "HTTP 500 with an error page",
+    "gate403": "HTTP 403 from the bot manager (Akamai / Cloudflare)",
+    "rate429": "HTTP 429 with Retry-After",
+    "challenge": "HTTP 200 with an HTML JavaScript challenge page instead of data",
+    "malformed": "the data frame's JSON is broken",
+    "cut": "the stream stops mid-frame (connection closed without its last bytes)",
+    "empty": "a well-formed answer with zero flights",
+    "reset": "the connection is closed before any response",
+}
+
+
+@dataclass
+class SandboxConfig:
+    faults: dict[str, str] = field(default_factory=dict)  # site -> fault name
+    delays: dict[str, float] = field(default_factory=dict)  # site -> seconds before answering
+    slow_seconds: float = 120.0
+    rate_limit: bool = True  # the sites' own rate limits (ixigo about 1 request/second)
+
+    def fault(self, site: str) -> str | None:
+        return self.faults.get(site)
+
+    def update(self, data: dict) -> None:
+        faults = data.get("faults", self.faults)
+        for site, fault in faults.items():
+            if fault and fault not in FAULTS:
+                raise ValueError(f"unknown fault {fault!r} for {site}; known: {', '.join(FAULTS)}")
+        self.faults = {s: f for s, f in faults.items() if f}
+        self.delays = {s: float(v) for s, v in data.get("delays", self.delays).items()}
+        self.slow_seconds = float(data.get("slow_seconds", self.slow_seconds))
+        self.rate_limit = bool(data.get("rate_limit", self.rate_limit))
+
+    def to_dict(self) -> dict:
+        return {"faults": self.faults, "delays": self.delays, "slow_seconds": self.slow_seconds,
+                "rate_limit": self.rate_limit}
+
+
+AKAMAI_DENIED = (
+    "<HTML><HEAD>\n<TITLE>Access Denied</TITLE>\n</HEAD><BODY>\n<H1>Access Denied</H1>\n"
+    "You don't have permission to access \"{path}\" on this server.<P>\n"
+    "Reference&#32;&#35;18&#46;5a3c1002&#46;1764750000&#46;2f8b1c</BODY>\n</HTML>\n"
+)
+CLOUDFLARE_CHALLENGE = (
+    "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title>"
+    "<meta http-equiv=\"refresh\" content=\"390\"></head><body><div class=\"main-wrapper\">"
+    "<h1>www.ixigo.com</h1><p>Verifying you are human. This may take a few seconds.</p>"
+    "<script src=\"/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1?ray=8e1\"></script>"
+    "<noscript>Enable JavaScript and cookies to continue</noscript></div></body></html>"
+)
+AKAMAI_CHALLENGE = (
+    "<!DOCTYPE html><html><head><title>MakeMyTrip</title></head><body>"
+    "<div id=\"sec-if-cpt-container\"><p>Please wait while we verify your browser (challenge)</p></div>"
+    "<script src=\"/E3ikd27e0/akam/13/pixel_5c2d\" defer></script>"
+    "<noscript>Please enable JavaScript to view the page content.</noscript></body></html>"
+)
+ERROR_500 = (
+    "<html><head><title>500 Internal Server Error</title></head>"
+    "<body><h1>Internal Server Error</h1></body></html>"
+)
+
+
+async def generic_fault(request: web.Request, fault: str, vendor: str) -> web.StreamResponse | None:
+    """The faults that look the same whatever the format; None for format-specific ones."""
+    if fault == "reset":
+        if request.transport is not None:
+            request.transport.close()
+        await asyncio.sleep(0.05)
+        raise ConnectionResetError("sandbox: reset fault")
+    if fault == "http500":
+        return web.Response(status=500, text=ERROR_500, content_type="text/html")
+    if fault == "gate403":
+        if vendor == "akamai":
+            return web.Response(status=403, text=AKAMAI_DENIED.format(path=request.path),
+                                content_type="text/html", headers={"Server": "AkamaiGHost"})
+        return web.Response(status=403, text=CLOUDFLARE_CHALLENGE.replace("Just a moment...",
+                            "Attention Required! | Cloudflare"), content_type="text/html",
+                            headers={"Server": "cloudflare", "cf-mitigated": "challenge"})
+    if fault == "rate429":
+        return web.json_response({"errors": [{"message": "Too many requests"}]}, status=429,
+                                 headers={"Retry-After": "5"})
+    if fault == "challenge":
+        page = AKAMAI_CHALLENGE if vendor == "akamai" else CLOUDFLARE_CHALLENGE
+        return web.Response(status=200, text=page, content_type="text/html")
+    return None
+
+
+class RateLimiter:
+    """A token bucket per client address: `rate` requests a second, bursts of `burst`."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, burst
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    def allow(self, client: str) -> bool:
+        now = time.monotonic()
+        tokens, last = self.buckets.get(client, (float(self.burst), now))
+        tokens = min(self.burst, tokens + (now - last) * self.rate)
+        if tokens < 1:
+            self.buckets[client] = (tokens, now)
+            return False
+        self.buckets[client] = (tokens - 1, now)
+        return True

@@ -1,0 +1,121 @@
+"""ixigo replica: `GET www.ixigo.com/flights/v2/search/stream`.
+
+Reproduces the static header gate, about one request a second per client (HTTP 429 above),
+and the SSE answer: usually one big `data:` frame of plain JSON (shared/sources.md §2.2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import re
+
+from aiohttp import web
+
+from flightcrawl import airports
+from flightcrawl.sandbox import catalog
+from flightcrawl.sandbox.faults import RateLimiter, SandboxConfig, generic_fault
+from flightcrawl.sandbox.sse import cut_here, frame, open_stream
+from flightcrawl.sites import ixigo as site
+
+CABINS = {code: cabin for cabin, code in site.CABIN_CODES.items()}
+REFUNDABILITY = ("PARTIALLY_REFUNDABLE", "NON_REFUNDABLE", "REFUNDABLE")
+
+
+def flight_fare(flight: catalog.Flight, total: int) -> dict:
+    legs = flight.legs
+    keys = [f"{leg.origin}-{leg.destination}-{leg.flight_number}-{leg.departure:%d%m%Y}" for leg in legs]
+    return {
+        # CHOICE (mirrored in the parser): a connection's flightKeys is a list, one key per leg.
+        "flightKeys": keys[0] if len(keys) == 1 else keys,
+        "refundableType": REFUNDABILITY[total % len(REFUNDABILITY)],
+        "flightDetails": [{
+            "airlineCode": flight.carrier,
+            "headerTextWeb": flight.airline,
+            "subHeaderTextWeb": ", ".join(leg.flight_number for leg in legs),
+            "departureTime": f"{flight.departure:%H:%M}",
+            "arrivalTime": f"{flight.arrival:%H:%M}",
+            "departureDate": flight.departure.date().isoformat(),
+            "duration": {"time": flight.minutes},
+            "stop": flight.stops,
+        }],
+        "fares": [
+            {"fareDetails": {"displayFare": total},
+             "fareMetadata": [{"cabinClass": "ECONOMY", "seatRemaining": total % 9}]},
+            # A dearer fare family beside the listing price, as `fares[]` may hold several.
+            {"fareDetails": {"displayFare": total + 450 + total % 300},
+             "fareMetadata": [{"cabinClass": "ECONOMY", "seatRemaining": 9}]},
+        ],
+    }
+
+
+def results_document(offers: list[tuple[catalog.Flight, int]]) -> dict:
+    return {"data": {"flightJourneys": [{"flightFare": [flight_fare(f, total) for f, total in offers]}]}}
+
+
+def parse_request(request: web.Request) -> tuple[str, str, dt.date, tuple[int, int, int], str]:
+    query = request.query
+    origin, destination = query.get("origin", ""), query.get("destination", "")
+    if not (airports.is_airport(origin) and airports.is_airport(destination)):
+        raise ValueError("origin and destination must be IATA codes")
+    if not re.fullmatch(r"\d{8}", query.get("leave", "")):
+        raise ValueError("leave must be DDMMYYYY")
+    day = dt.datetime.strptime(query["leave"], "%d%m%Y").date()
+    counts = []
+    for name in ("adults", "children", "infants"):
+        if not query.get(name, "").isdigit():
+            raise ValueError(f"{name} must be a number")
+        counts.append(int(query[name]))
+    cabin = CABINS.get(query.get("class", "").lower())
+    if cabin is None:
+        raise ValueError("class must be e, p, b or f")
+    return origin, destination, day, (counts[0], counts[1], counts[2]), cabin
+
+
+def routes(config: SandboxConfig) -> list[web.RouteDef]:
+    prefix = f"/{site.API_HOST}"
+    limiter = RateLimiter(rate=site.REQUESTS_PER_SECOND, burst=2)
+
+    async def search(request: web.Request) -> web.StreamResponse:
+        for header in site.REQUIRED_HEADERS:
+            if not request.headers.get(header):
+                return web.json_response(
+                    {"errors": [{"code": "INVALID_HEADERS", "message": f"missing header {header}"}]},
+                    status=403)
+        if request.headers["apikey"] != site.API_KEY:
+            return web.json_response({"errors": [{"code": 400, "message": "INVALID_API_KEY"}]}, status=400)
+        if config.rate_limit and not limiter.allow(request.remote or "?"):
+            return web.json_response({"errors": [{"message": "Rate limit exceeded"}]}, status=429,
+                                     headers={"Retry-After": "1", "Server": "cloudflare"})
+        try:
+            origin, destination, day, (adults, children, infants), cabin = parse_request(request)
+        except ValueError as exc:
+            return web.json_response({"errors": [{"code": 400, "message": str(exc)}]}, status=400)
+        fault = config.fault(site.NAME)
+        if fault and (response := await generic_fault(request, fault, "cloudflare")) is not None:
+            return response
+        if delay := config.delays.get(site.NAME):
+            await asyncio.sleep(delay)
+        offers = []
+        if fault != "empty":
+            for flight in catalog.flights(origin, destination, day):
+                fare = catalog.site_fare(flight, site.NAME, cabin)
+                if fare is not None:
+                    offers.append((flight, catalog.party_total(fare, adults, children, infants)))
+        stream = await open_stream(request, {"Server": "cloudflare"})
+        if fault == "slow":
+            await stream.write(b": waiting for providers\n\n")
+            await asyncio.sleep(config.slow_seconds)
+        data = json.dumps(results_document(offers), ensure_ascii=False)
+        if fault == "malformed":
+            data = data[: len(data) // 2] + '"}]}'
+        payload = frame(data, id="1")
+        if fault == "cut":
+            await cut_here(request, stream, payload[: len(payload) // 2])
+            return stream
+        await stream.write(payload)
+        await stream.write_eof()
+        return stream
+
+    return [web.get(prefix + site.SEARCH_PATH, search)]

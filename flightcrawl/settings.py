@@ -1,0 +1,51 @@
+"""Scrapy settings for flightcrawl. Components are wired here, not by imports."""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "flightcrawl"
+SPIDER_MODULES = ["flightcrawl.spiders"]
+NEWSPIDER_MODULE = "flightcrawl.spiders"
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+# Scrapy 2.19 starts a code-execution server on localhost by default; a scraper fleet must not.
+REMOTE_CONTROL_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# ROBOTSTXT_OBEY: off because the data endpoints are the sites' own API calls, not pages; the
+# README says what each site's robots.txt allows. Set it to True to honour robots.txt.
+ROBOTSTXT_OBEY = False
+USER_AGENT = os.environ.get(
+    "FLIGHTCRAWL_USER_AGENT",
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/141.0.0.0 Safari/537.36 flightcrawl/0.1",
+)
+COOKIES_ENABLED = True
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+
+# A search has a deadline (seconds); spiders derive their download and close timeouts from it.
+FLIGHTCRAWL_DEADLINE = float(os.environ.get("FLIGHTCRAWL_DEADLINE", "30"))
+# Real host -> base URL, e.g. the sandbox; see flightcrawl.hostmap.
+FLIGHTCRAWL_HOST_MAP = os.environ.get("FLIGHTCRAWL_HOST_MAP", "")
+
+# A stream cut mid-frame still carries whole frames worth keeping; the parser judges it.
+DOWNLOAD_FAIL_ON_DATALOSS = False
+# One quick retry for server errors; 429 is reported as rate_limited, not hammered.
+RETRY_ENABLED = True
+RETRY_TIMES = 1
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+
+DOWNLOADER_MIDDLEWARES = {
+    "flightcrawl.hostmap.HostMapMiddleware": 50,
+}
+ITEM_PIPELINES = {
+    "flightcrawl.pipelines.normalize.NormalizePipeline": 100,
+    "flightcrawl.pipelines.validate.ValidatePipeline": 200,
+}
+EXTENSIONS = {
+    "flightcrawl.extensions.source_status.SourceStatusExtension": 100,
+}
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = os.environ.get("FLIGHTCRAWL_LOG_LEVEL", "INFO")
