@@ -112,9 +112,9 @@ def render_table(total: dict[str, Any], sources: list[str], query: SearchQuery) 
         for source in sources:
             price = summary["prices"].get(source)
             if price is None:
-                cells.append("-")
+                cells.append("-  ")
                 continue
-            mark = " *" if source == cheapest["source"] and len(summary["prices"]) > 1 else ""
+            mark = " *" if source == cheapest["source"] and len(summary["prices"]) > 1 else "  "
             cells.append(_money(price["price"], price["currency"]) + mark)
         rows.append(cells)
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]

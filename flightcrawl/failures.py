@@ -9,6 +9,7 @@ from twisted.internet import error as net
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from flightcrawl.deadline import DeadlineExceeded
 from flightcrawl.fields import strip_html
 from flightcrawl.status import SiteError, Status
 
@@ -46,8 +47,10 @@ def classify_failure(failure: Failure) -> tuple[Status, str]:
         return classify_http(response.status, headers, response.body)
     if isinstance(exc, SiteError):
         return exc.status, exc.reason
+    if isinstance(exc, DeadlineExceeded):
+        return Status.TIMEOUT, "no complete answer within the search deadline"
     if isinstance(exc, net.TimeoutError | net.TCPTimedOutError):
-        return Status.TIMEOUT, "no complete answer before the deadline"
+        return Status.TIMEOUT, "no complete answer within the search deadline"
     if isinstance(exc, net.ConnectionRefusedError):
         return Status.ERROR, "connection refused"
     if isinstance(exc, net.DNSLookupError):

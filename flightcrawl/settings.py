@@ -38,6 +38,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
 
 DOWNLOADER_MIDDLEWARES = {
     "flightcrawl.hostmap.HostMapMiddleware": 50,
+    # After RetryMiddleware (550) on the way out, so a retry is held to the deadline too.
+    "flightcrawl.deadline.DeadlineMiddleware": 600,
 }
 ITEM_PIPELINES = {
     "flightcrawl.pipelines.normalize.NormalizePipeline": 100,

@@ -71,7 +71,8 @@ class SandboxServer:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> SandboxServer:
-        self._runner = web.AppRunner(create_app(self.config), access_log=None, handle_signals=False)
+        self._runner = web.AppRunner(create_app(self.config), access_log=None, handle_signals=False,
+                                     shutdown_timeout=0.5)  # a stalled "slow" fault must not hold shutdown
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

@@ -58,6 +58,7 @@ class FlightSpider(Spider):
         self.search_id = search_id or uuid.uuid4().hex
         self.outcome = Outcome()
         self.started = time.monotonic()
+        self.deadline_at: float | None = None  # set when the crawler's settings are known
         # Device ids are unsigned and unvalidated by the sites: one per spider run.
         self.device_id = str(uuid.uuid4())
         self.query: SearchQuery | None
@@ -75,15 +76,12 @@ class FlightSpider(Spider):
         settings.set("DOWNLOAD_TIMEOUT", deadline, priority="spider")
         settings.set("CLOSESPIDER_TIMEOUT", deadline + 0.5, priority="spider")
 
-    def remaining(self) -> float:
-        deadline = self.settings.getfloat("FLIGHTCRAWL_DEADLINE", 30.0)
-        return max(0.1, deadline - (time.monotonic() - self.started))
-
     async def start(self) -> AsyncIterator[Request]:
+        self.started = time.monotonic()
+        self.deadline_at = self.started + self.settings.getfloat("FLIGHTCRAWL_DEADLINE", 30.0)
         if self.query is None:
             return
         for request in self.search_requests(self.query):
-            request.meta.setdefault("download_timeout", self.remaining())
             yield request
 
     def search_requests(self, query: SearchQuery) -> Iterable[Request]:

@@ -1,0 +1,112 @@
+"""The sandbox reproduces each site's gates and formats (in-process server, real HTTP)."""
+
+import asyncio
+import datetime as dt
+
+import aiohttp
+import pytest
+
+from flightcrawl.hostmap import rewrite_url
+from flightcrawl.parsers import ixigo as ixigo_parser
+from flightcrawl.parsers import mmt as mmt_parser
+from flightcrawl.query import SearchQuery
+from flightcrawl.sandbox.app import SandboxServer
+from flightcrawl.sandbox.faults import SandboxConfig
+from flightcrawl.sites import ixigo, mmt
+
+QUERY = SearchQuery.parse("DEL", "BOM", "2026-12-20", now=dt.date(2026, 1, 1))
+
+
+def run(coro_fn, config=None):
+    async def main():
+        async with SandboxServer(config or SandboxConfig()) as server, aiohttp.ClientSession() as session:
+            return await coro_fn(server, session)
+    return asyncio.run(main())
+
+
+def mmt_url(server):
+    return rewrite_url(mmt.search_url(QUERY, "req-1", now_ms=1), server.host_map)
+
+
+def ixigo_url(server):
+    return rewrite_url(ixigo.search_url(QUERY), server.host_map)
+
+
+@pytest.mark.parametrize("missing", mmt.REQUIRED_HEADERS)
+def test_mmt_each_missing_header_gets_its_own_403(missing):
+    async def check(server, session):
+        headers = {k: v for k, v in mmt.search_headers("dev-1", "ua").items() if k != missing}
+        async with session.get(mmt_url(server), headers=headers) as response:
+            return response.status, await response.text(), response.headers.get("Server")
+    assert run(check) == (403, f"Missing Header {missing}", "AkamaiGHost")
+
+
+def test_mmt_rejects_malformed_itinerary():
+    async def check(server, session):
+        url = mmt_url(server).replace("it=DEL-BOM-20261220", "it=DEL-BOM-20-12-2026")
+        async with session.get(url, headers=mmt.search_headers("d", "ua")) as response:
+            return response.status
+    assert run(check) == 400
+
+
+def test_mmt_frames_are_documented_shape_and_deterministic():
+    async def fetch(server, session):
+        bodies = []
+        for _ in range(2):
+            async with session.get(mmt_url(server), headers=mmt.search_headers("d", "ua")) as response:
+                assert response.headers["Content-Type"].startswith("text/event-stream")
+                bodies.append(await response.read())
+        return bodies
+    first, second = run(fetch)
+    assert first == second
+    text = first.decode()
+    assert text.startswith("id: HANDSHAKE\nevent: response-headers\ndata: ")
+    assert "event: pre-search" in text and text.rstrip().endswith("id: END\nevent: response")
+    assert "data: H4sI" in text  # base64 of gzip
+    assert mmt_parser.parse(first, QUERY).complete
+
+
+def test_ixigo_header_gate_and_rate_limit():
+    async def check(server, session):
+        async with session.get(ixigo_url(server)) as response:
+            gate = response.status, (await response.json())["errors"][0]["message"]
+        headers = ixigo.search_headers("0123456789abcdef0123", "ua", referer="r")
+        statuses = []
+        for _ in range(4):
+            async with session.get(ixigo_url(server), headers=headers) as response:
+                statuses.append(response.status)
+                retry_after = response.headers.get("Retry-After")
+        return gate, statuses, retry_after
+    gate, statuses, retry_after = run(check)
+    assert gate == (403, "missing header apikey")
+    assert statuses[:2] == [200, 200] and 429 in statuses[2:]
+    assert retry_after == "1"
+
+
+def test_same_flight_on_both_sites_in_each_spelling():
+    async def fetch(server, session):
+        async with session.get(mmt_url(server), headers=mmt.search_headers("d", "ua")) as r:
+            mmt_body = await r.read()
+        async with session.get(ixigo_url(server), headers=ixigo.search_headers("a" * 20, "ua", "r")) as r:
+            ixigo_body = await r.read()
+        return mmt_body, ixigo_body
+    mmt_body, ixigo_body = run(fetch)
+    mmt_numbers = {tuple(o.flight_numbers) for o in mmt_parser.parse(mmt_body, QUERY).options}
+    ixigo_numbers = {tuple(o.flight_numbers) for o in ixigo_parser.parse(ixigo_body, QUERY).options}
+    assert any(" " in n[0] for n in mmt_numbers)  # "6E 309"
+    assert not any(" " in n[0] and "," not in n[0] for n in ixigo_numbers)  # "6E309"
+    canonical = {n[0].replace(" ", "") for n in mmt_numbers} & {n[0].replace(" ", "") for n in ixigo_numbers}
+    assert len(canonical) >= 5
+
+
+def test_config_endpoint_switches_faults_and_rejects_unknown_ones():
+    async def check(server, session):
+        base = server.base_url + "/__sandbox__/config"
+        async with session.put(base, json={"faults": {"mmt": "explode"}}) as r:
+            bad = r.status
+        async with session.put(base, json={"faults": {"mmt": "http500"}}) as r:
+            assert r.status == 200
+        async with session.get(mmt_url(server), headers=mmt.search_headers("d", "ua")) as r:
+            faulted = r.status
+        return bad, faulted
+    assert run(check) == (400, 500)

@@ -1,0 +1,112 @@
+"""Both spiders end to end: the real CLI, the sandbox over loopback HTTP, every fault mode."""
+
+import datetime as dt
+
+import pytest
+
+from flightcrawl.query import parse_date
+from flightcrawl.sandbox import catalog
+from flightcrawl.sandbox.faults import FAULTS
+from flightcrawl.sandbox.mmt import offers_for
+from tests.conftest import search_json
+
+DATE = "+30"
+EXPECTED_STATUS = {
+    "slow": "timeout",
+    "http500": "error",
+    "gate403": "blocked",
+    "rate429": "rate_limited",
+    "challenge": "blocked",
+    "malformed": "bad_response",
+    "cut": "bad_response",
+    "empty": "no_results",
+    "reset": "error",
+}
+OTHER = {"mmt": "ixigo", "ixigo": "mmt"}
+DEADLINE = 3.0
+
+
+def test_every_fault_has_an_expected_status():
+    assert set(EXPECTED_STATUS) == set(FAULTS)
+
+
+def truth(site: str, origin: str, destination: str, day: dt.date, adults=1, children=0, infants=0) -> dict:
+    """What the sandbox's catalog says each site must show: {flight key: party price}."""
+    if site == "mmt":
+        offers = offers_for(origin, destination, day, "economy")
+    else:
+        offers = [(f, fare) for f in catalog.flights(origin, destination, day)
+                  if (fare := catalog.site_fare(f, site)) is not None]
+    return {f.key: catalog.party_total(fare, adults, children, infants) for f, fare in offers}
+
+
+def prices_by_site(total: dict) -> dict:
+    found: dict = {}
+    for key, by_source in total["flights"].items():
+        for source, options in by_source.items():
+            found.setdefault(source, {})[key] = options[0]["price"]
+    return found
+
+
+def test_both_sites_price_the_same_flights_side_by_side():
+    total = search_json("DEL", "BOM", DATE)
+    day = parse_date(DATE)
+    assert {s: v["status"] for s, v in total["sources"].items()} == {"mmt": "ok", "ixigo": "ok"}
+    found = prices_by_site(total)
+    assert found["mmt"] == truth("mmt", "DEL", "BOM", day)
+    assert found["ixigo"] == truth("ixigo", "DEL", "BOM", day)
+    both = [k for k, by_source in total["flights"].items() if len(by_source) == 2]
+    assert len(both) >= 5
+    for key in both:
+        summary = total["summary"][key]
+        cheapest = min(found["mmt"][key], found["ixigo"][key])
+        assert summary["cheapest"]["price"] == cheapest
+        assert summary["spread"] == abs(found["mmt"][key] - found["ixigo"][key])
+    cheapest_first = [s["cheapest"]["price"] for s in total["summary"].values()]
+    assert cheapest_first == sorted(cheapest_first)
+    # MakeMyTrip adds nearby airports (Navi Mumbai for Mumbai), as the real site does.
+    assert any(o["destination"] == "NMI" for by in total["flights"].values() for o in by.get("mmt", []))
+
+
+def test_party_prices_are_for_the_whole_party():
+    total = search_json("BLR", "GOI", DATE, "--adults", "2", "--children", "1", "--infants", "1")
+    day = parse_date(DATE)
+    found = prices_by_site(total)
+    assert found["mmt"] == truth("mmt", "BLR", "GOI", day, 2, 1, 1)
+    assert found["ixigo"] == truth("ixigo", "BLR", "GOI", day, 2, 1, 1)
+
+
+def test_times_and_next_day_arrivals_match_the_catalog():
+    total = search_json("DEL", "BOM", DATE)
+    flights = {f.key: f for f in catalog.flights("DEL", "BOM", parse_date(DATE))}
+    checked = 0
+    for key, by_source in total["flights"].items():
+        if key not in flights:
+            continue
+        for options in by_source.values():
+            assert options[0]["departure"] == flights[key].departure.isoformat()
+            assert options[0]["arrival"] == flights[key].arrival.isoformat()
+            assert options[0]["duration_minutes"] == flights[key].minutes
+            checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+@pytest.mark.parametrize("site", ["mmt", "ixigo"])
+def test_fault_gives_typed_status_and_other_site_still_delivers(site, fault):
+    total = search_json("DEL", "BOM", DATE, "--fault", f"{site}={fault}", "--deadline", str(DEADLINE))
+    status = total["sources"][site]
+    assert status["status"] == EXPECTED_STATUS[fault], status
+    if fault != "empty":
+        assert status["reason"], status
+    other = total["sources"][OTHER[site]]
+    assert other["status"] == "ok" and other["options"] > 0
+    assert any(OTHER[site] in by_source for by_source in total["flights"].values())
+    assert total["search"]["elapsed"] <= DEADLINE + 1.0
+
+
+def test_blocked_reason_names_the_gate():
+    total = search_json("DEL", "BOM", DATE, "--fault", "mmt=gate403", "--sources", "mmt")
+    assert "403" in total["sources"]["mmt"]["reason"] and "AkamaiGHost" in total["sources"]["mmt"]["reason"]
+    total = search_json("DEL", "BOM", DATE, "--fault", "ixigo=rate429", "--sources", "ixigo")
+    assert "429" in total["sources"]["ixigo"]["reason"]
