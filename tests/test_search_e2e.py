@@ -6,8 +6,9 @@ import pytest
 
 from flightcrawl.query import parse_date
 from flightcrawl.sandbox import catalog
+from flightcrawl.sandbox.app import REPLICAS
 from flightcrawl.sandbox.faults import FAULTS
-from flightcrawl.sandbox.mmt import offers_for
+from flightcrawl.sites import SITES
 from tests.conftest import search_json
 
 DATE = "+30"
@@ -22,7 +23,12 @@ EXPECTED_STATUS = {
     "empty": "no_results",
     "reset": "error",
 }
-OTHER = {"mmt": "ixigo", "ixigo": "mmt"}
+
+
+def other(site: str) -> str:
+    """The site that must keep delivering while `site` misbehaves."""
+    return "ixigo" if site == "mmt" else "mmt"
+
 DEADLINE = 3.0
 
 
@@ -32,11 +38,7 @@ def test_every_fault_has_an_expected_status():
 
 def truth(site: str, origin: str, destination: str, day: dt.date, adults=1, children=0, infants=0) -> dict:
     """What the sandbox's catalog says each site must show: {flight key: party price}."""
-    if site == "mmt":
-        offers = offers_for(origin, destination, day, "economy")
-    else:
-        offers = [(f, fare) for f in catalog.flights(origin, destination, day)
-                  if (fare := catalog.site_fare(f, site)) is not None]
+    offers = REPLICAS[site].offers_for(origin, destination, day, "economy")
     return {f.key: catalog.party_total(fare, adults, children, infants) for f, fare in offers}
 
 
@@ -48,20 +50,20 @@ def prices_by_site(total: dict) -> dict:
     return found
 
 
-def test_both_sites_price_the_same_flights_side_by_side():
+def test_every_site_prices_the_same_flights_side_by_side():
     total = search_json("DEL", "BOM", DATE)
     day = parse_date(DATE)
-    assert {s: v["status"] for s, v in total["sources"].items()} == {"mmt": "ok", "ixigo": "ok"}
+    assert {s: v["status"] for s, v in total["sources"].items()} == {s: "ok" for s in SITES}
     found = prices_by_site(total)
-    assert found["mmt"] == truth("mmt", "DEL", "BOM", day)
-    assert found["ixigo"] == truth("ixigo", "DEL", "BOM", day)
-    both = [k for k, by_source in total["flights"].items() if len(by_source) == 2]
-    assert len(both) >= 5
-    for key in both:
+    for site in SITES:
+        assert found[site] == truth(site, "DEL", "BOM", day), site
+    shared = [k for k, by_source in total["flights"].items() if len(by_source) >= 2]
+    assert len(shared) >= 5
+    for key in shared:
         summary = total["summary"][key]
-        cheapest = min(found["mmt"][key], found["ixigo"][key])
-        assert summary["cheapest"]["price"] == cheapest
-        assert summary["spread"] == abs(found["mmt"][key] - found["ixigo"][key])
+        prices = [found[site][key] for site in SITES if key in found[site]]
+        assert summary["cheapest"]["price"] == min(prices)
+        assert summary["spread"] == max(prices) - min(prices)
     cheapest_first = [s["cheapest"]["price"] for s in total["summary"].values()]
     assert cheapest_first == sorted(cheapest_first)
     # MakeMyTrip adds nearby airports (Navi Mumbai for Mumbai), as the real site does.
@@ -72,8 +74,8 @@ def test_party_prices_are_for_the_whole_party():
     total = search_json("BLR", "GOI", DATE, "--adults", "2", "--children", "1", "--infants", "1")
     day = parse_date(DATE)
     found = prices_by_site(total)
-    assert found["mmt"] == truth("mmt", "BLR", "GOI", day, 2, 1, 1)
-    assert found["ixigo"] == truth("ixigo", "BLR", "GOI", day, 2, 1, 1)
+    for site in SITES:
+        assert found[site] == truth(site, "BLR", "GOI", day, 2, 1, 1), site
 
 
 def test_times_and_next_day_arrivals_match_the_catalog():
@@ -92,16 +94,17 @@ def test_times_and_next_day_arrivals_match_the_catalog():
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-@pytest.mark.parametrize("site", ["mmt", "ixigo"])
+@pytest.mark.parametrize("site", list(SITES))
 def test_fault_gives_typed_status_and_other_site_still_delivers(site, fault):
-    total = search_json("DEL", "BOM", DATE, "--fault", f"{site}={fault}", "--deadline", str(DEADLINE))
+    total = search_json("DEL", "BOM", DATE, "--sources", f"{site},{other(site)}", "--fault", f"{site}={fault}",
+                        "--deadline", str(DEADLINE))
     status = total["sources"][site]
     assert status["status"] == EXPECTED_STATUS[fault], status
     if fault != "empty":
         assert status["reason"], status
-    other = total["sources"][OTHER[site]]
-    assert other["status"] == "ok" and other["options"] > 0
-    assert any(OTHER[site] in by_source for by_source in total["flights"].values())
+    healthy = total["sources"][other(site)]
+    assert healthy["status"] == "ok" and healthy["options"] > 0
+    assert any(other(site) in by_source for by_source in total["flights"].values())
     assert total["search"]["elapsed"] <= DEADLINE + 1.0
 
 

@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from types import TracebackType
 
 from aiohttp import web
 
-from flightcrawl.sandbox import catalog, ixigo, mmt
+from flightcrawl.sandbox import catalog
 from flightcrawl.sandbox.faults import FAULTS, SandboxConfig
 from flightcrawl.sites import SITES
 
 CONFIG = web.AppKey("config", SandboxConfig)
-REPLICAS = {"mmt": mmt, "ixigo": ixigo}
+# One replica module per site, each with routes(config) and offers_for(origin, destination, day, cabin).
+REPLICAS = {name: importlib.import_module(f"flightcrawl.sandbox.{name}") for name in SITES}
 
 
 def host_map(base_url: str) -> dict[str, str]:
     """FLIGHTCRAWL_HOST_MAP entries pointing every real site host at this sandbox."""
     base_url = base_url.rstrip("/")
-    return {SITES[name].API_HOST: f"{base_url}/{SITES[name].API_HOST}" for name in REPLICAS}
+    return {host: f"{base_url}/{host}" for name in REPLICAS for host in SITES[name].HOSTS}
 
 
 async def _get_config(request: web.Request) -> web.Response:
@@ -44,7 +46,7 @@ async def _catalog(request: web.Request) -> web.Response:
         "key": f.key, "flight_numbers": f.flight_numbers, "origin": f.origin,
         "destination": f.destination, "departure": f.departure.isoformat(),
         "arrival": f.arrival.isoformat(), "minutes": f.minutes,
-        "fares": {site: catalog.site_fare(f, site) for site in REPLICAS},
+        "fares": {site: catalog.site_fare(f, site) for site in REPLICAS},  # per adult, economy
     } for f in catalog.flights(origin, destination, day)]
     return web.json_response({"flights": flights})
 

@@ -186,6 +186,18 @@ def site_fare(flight: Flight, site: str, cabin: str = "economy") -> int | None:
     return int(round(fare))
 
 
+def site_offers(site: str, pairs: list[tuple[str, str]], day: dt.date,
+                cabin: str = "economy") -> list[tuple[Flight, int]]:
+    """(flight, fare per adult) for each flight `site` lists between any of the airport pairs."""
+    found = []
+    for origin, destination in pairs:
+        for flight in flights(origin, destination, day):
+            fare = site_fare(flight, site, cabin)
+            if fare is not None:
+                found.append((flight, fare))
+    return found
+
+
 def party_total(per_adult: int, adults: int, children: int, infants: int) -> int:
     """Children pay the adult fare on Indian domestic tickets; lap infants a flat fee."""
     return per_adult * (adults + children) + INFANT_FARE * infants

@@ -73,6 +73,11 @@ def parse_request(request: web.Request) -> tuple[str, str, dt.date, tuple[int, i
     return origin, destination, day, (counts[0], counts[1], counts[2]), cabin
 
 
+def offers_for(origin: str, destination: str, day: dt.date, cabin: str) -> list[tuple[catalog.Flight, int]]:
+    """(flight, fare per adult) for every flight ixigo lists: the exact airports only."""
+    return catalog.site_offers(site.NAME, [(origin, destination)], day, cabin)
+
+
 def routes(config: SandboxConfig) -> list[web.RouteDef]:
     prefix = f"/{site.API_HOST}"
     limiter = RateLimiter(rate=site.REQUESTS_PER_SECOND, burst=2)
@@ -99,10 +104,8 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
             await asyncio.sleep(delay)
         offers = []
         if fault != "empty":
-            for flight in catalog.flights(origin, destination, day):
-                fare = catalog.site_fare(flight, site.NAME, cabin)
-                if fare is not None:
-                    offers.append((flight, catalog.party_total(fare, adults, children, infants)))
+            offers = [(flight, catalog.party_total(fare, adults, children, infants))
+                      for flight, fare in offers_for(origin, destination, day, cabin)]
         stream = await open_stream(request, {"Server": "cloudflare"})
         if fault == "slow":
             await stream.write(b": waiting for providers\n\n")

@@ -137,16 +137,9 @@ def parse_request(request: web.Request) -> tuple[str, str, dt.date, tuple[int, i
 
 
 def offers_for(origin: str, destination: str, day: dt.date, cabin: str) -> list[tuple[catalog.Flight, int]]:
-    ends_from = (origin, *catalog.nearby(origin))
-    ends_to = (destination, *catalog.nearby(destination))
-    found = []
-    for a in ends_from:
-        for b in ends_to:
-            for flight in catalog.flights(a, b, day):
-                fare = catalog.site_fare(flight, site.NAME, cabin)
-                if fare is not None:
-                    found.append((flight, fare))
-    return sorted(found, key=lambda pair: pair[1])
+    """(flight, fare per adult) for every flight MakeMyTrip lists, nearby airports included, cheapest first."""
+    pairs = [(a, b) for a in (origin, *catalog.nearby(origin)) for b in (destination, *catalog.nearby(destination))]
+    return sorted(catalog.site_offers(site.NAME, pairs, day, cabin), key=lambda pair: pair[1])
 
 
 def routes(config: SandboxConfig) -> list[web.RouteDef]:

@@ -9,11 +9,16 @@ disagree are marked "CHOICE:" beside the value.
 
 from __future__ import annotations
 
+import importlib
 from types import ModuleType
 
-from flightcrawl.sites import ixigo, mmt
+# Display order. Each name has flightcrawl/sites/<name>.py (the request contract), a parser in
+# flightcrawl/parsers/<name>.py, a spider named <name>, and a sandbox replica in
+# flightcrawl/sandbox/<name>.py. A contract module defines NAME, TITLE, HOSTS (every real host
+# the spider contacts) and listing_url(query).
+SITE_NAMES = ("mmt", "ixigo")
 
-SITES: dict[str, ModuleType] = {"mmt": mmt, "ixigo": ixigo}
+SITES: dict[str, ModuleType] = {name: importlib.import_module(f"flightcrawl.sites.{name}") for name in SITE_NAMES}
 
 
 def site_names() -> list[str]:

@@ -9,6 +9,7 @@ from flightcrawl.query import SearchQuery
 NAME = "ixigo"
 TITLE = "ixigo"
 API_HOST = "www.ixigo.com"
+HOSTS = (API_HOST,)
 SEARCH_PATH = "/flights/v2/search/stream"
 WEB_ORIGIN = "https://www.ixigo.com"
 

@@ -10,6 +10,7 @@ from flightcrawl.query import SearchQuery
 NAME = "mmt"
 TITLE = "MakeMyTrip"
 API_HOST = "flights-cb.makemytrip.com"
+HOSTS = (API_HOST,)
 SEARCH_PATH = "/api/search-stream-dt"
 WEB_ORIGIN = "https://www.makemytrip.com"
 
