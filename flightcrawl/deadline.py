@@ -14,6 +14,8 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 
+from flightcrawl.jobs import META_KEY
+
 # Below this, a request could not get an answer back in time anyway.
 MIN_USEFUL_SECONDS = 0.05
 
@@ -25,17 +27,17 @@ class DeadlineExceeded(IgnoreRequest):
 class DeadlineMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.seconds = crawler.settings.getfloat("FLIGHTCRAWL_DEADLINE", 30.0)
-        self.deadline_at: float | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DeadlineMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
-        if self.deadline_at is None:  # the clock starts with the search's first request
-            self.deadline_at = getattr(self.crawler.spider, "deadline_at", None) or time.monotonic() + self.seconds
-        left = self.deadline_at - time.monotonic()
+        jobs = getattr(self.crawler.spider, "jobs", {})
+        job = jobs.get(request.meta.get(META_KEY, ""))
+        if job is None:
+            return
+        left = job.deadline_at - time.monotonic()
         if left < MIN_USEFUL_SECONDS:
             raise DeadlineExceeded(f"search deadline passed before {request.url} was sent")
         request.meta["download_timeout"] = min(left, request.meta.get("download_timeout") or left)

@@ -36,6 +36,7 @@ class RawOption:
     refundable: str | bool | None = None
     deep_link: str | None = None
     fetched_at: str | None = None
+    task_id: str | None = None  # the search this option answers (set by the spider)
 
 
 @dataclass
@@ -62,6 +63,7 @@ class FlightOption:
     refundable: str | None  # "refundable" | "partially_refundable" | "non_refundable" | None
     deep_link: str
     fetched_at: str
+    task_id: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

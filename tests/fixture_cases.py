@@ -45,16 +45,22 @@ def run_case(case: pathlib.Path) -> dict:
     normalized = []
     for option in page.options:
         try:
-            normalized.append(normalize_option(option, query).to_dict())
+            normalized.append(_without_task(normalize_option(option, query).to_dict()))
         except ValueError as exc:
             normalized.append({"dropped": str(exc)})
     return {
         "complete": page.complete,
         "note": page.note,
         "rejected": page.rejected,
-        "options": [dataclasses.asdict(o) for o in page.options],
+        "options": [_without_task(dataclasses.asdict(o)) for o in page.options],
         "normalized": normalized,
     }
+
+
+def _without_task(data: dict) -> dict:
+    # The search an option answers is the crawler's business, not the site's format.
+    data.pop("task_id", None)
+    return data
 
 
 def main() -> None:

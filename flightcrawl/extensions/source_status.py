@@ -1,70 +1,89 @@
-"""Decide each site's one final status when its spider closes, and announce it.
+"""Decide each job's one final status, and announce it.
 
-The spider records the first failure it meets (Outcome); this extension adds what only the
-end knows (how many options survived the pipelines, whether the deadline closed the spider)
-and sends `flightcrawl.signals.source_done`, which the embedded runner (and in distributed
-mode the publisher) listens to.
+A job is final when it is settled (no request open, no callback running, every yielded item
+through the pipelines) or when its deadline has passed (then unfinished work is `timeout`).
+The status goes out once as `flightcrawl.signals.source_done`, which the embedded runner and,
+in distributed mode, the Redis publisher listen to.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.utils.asyncio import create_looping_call
 
 from flightcrawl import signals as fc_signals
-from flightcrawl.status import SourceStatus, Status
+from flightcrawl.jobs import SearchJob
 
 logger = logging.getLogger(__name__)
 
-
-def final_status(spider: Spider, close_reason: str, scraped: int, dropped: int,
-                 elapsed: float) -> SourceStatus:
-    outcome = getattr(spider, "outcome", None)
-    status, reason = (outcome.status, outcome.reason) if outcome else (None, "")
-    if close_reason == "closespider_timeout" and status is None:
-        status, reason = Status.TIMEOUT, "deadline reached before the site answered"
-    elif close_reason in ("shutdown", "cancelled") and status is None:
-        status, reason = Status.ERROR, f"search stopped ({close_reason})"
-    if status is None:
-        if scraped:
-            status = Status.OK
-        elif dropped:
-            status, reason = Status.BAD_RESPONSE, f"all {dropped} options failed validation"
-        else:
-            status = Status.NO_RESULTS
-    if dropped and status is Status.OK:
-        reason = f"{dropped} unreadable options dropped"
-    return SourceStatus(source=spider.name, status=status, reason=reason, options=scraped,
-                        dropped=dropped, elapsed=elapsed)
+# After its deadline a job gets this long for its last answer to clear the pipelines.
+LATE_GRACE = 0.5
+WATCH_INTERVAL = 0.25
 
 
 class SourceStatusExtension:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.opened = time.monotonic()
+        self.watchdog = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.job_progress, signal=fc_signals.job_progress)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_error)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SourceStatusExtension:
         return cls(crawler)
 
-    def spider_opened(self, spider: Spider) -> None:
-        self.opened = time.monotonic()
+    def _jobs(self) -> dict[str, SearchJob]:
+        return getattr(self.crawler.spider, "jobs", {})
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def spider_opened(self, spider: Spider) -> None:
+        self.watchdog = create_looping_call(self.check_deadlines)
+        self.watchdog.start(WATCH_INTERVAL, now=False)
+
+    def job_progress(self, job: SearchJob) -> None:
+        self.check(job)
+
+    def item_scraped(self, item: object) -> None:
+        if (job := self._jobs().get(getattr(item, "task_id", None) or "")) is not None:
+            job.items_scraped += 1
+            self.check(job)
+
+    def item_dropped(self, item: object) -> None:
+        if (job := self._jobs().get(getattr(item, "task_id", None) or "")) is not None:
+            job.items_dropped += 1
+            self.check(job)
+
+    def check(self, job: SearchJob) -> None:
+        if job.final is None and job.settled:
+            self.finish(job)
+        if job.final is not None and job.settled:
+            self._jobs().pop(job.task_id, None)  # nothing of it is left in flight
+
+    def check_deadlines(self) -> None:
+        for job in list(self._jobs().values()):
+            if job.final is None and job.seconds_left < -LATE_GRACE:
+                self.finish(job, late=True)
+
+    def finish(self, job: SearchJob, late: bool = False, stopped: str | None = None) -> None:
+        result = job.conclude(late=late, stopped=stopped)
         stats = self.crawler.stats
-        result = final_status(
-            spider,
-            reason,
-            scraped=stats.get_value("item_scraped_count", 0),
-            dropped=stats.get_value("flightcrawl/dropped", 0),
-            elapsed=time.monotonic() - self.opened,
-        )
+        stats.inc_value(f"flightcrawl/status/{result.status}")
         stats.set_value("flightcrawl/status", str(result.status))
         stats.set_value("flightcrawl/reason", result.reason)
         logger.info("flightcrawl %s", result.line())
-        self.crawler.signals.send_catch_log(fc_signals.source_done, status=result, spider=spider)
+        self.crawler.signals.send_catch_log(fc_signals.source_done, status=result, job=job,
+                                            spider=self.crawler.spider)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.watchdog is not None and self.watchdog.running:
+            self.watchdog.stop()
+        for job in list(self._jobs().values()):
+            if job.final is None:
+                late = reason == "closespider_timeout" or job.seconds_left <= 0
+                self.finish(job, late=late, stopped=None if reason == "finished" else reason)

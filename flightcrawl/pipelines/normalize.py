@@ -98,6 +98,7 @@ def normalize_option(raw: RawOption, query: SearchQuery, now: dt.datetime | None
         refundable=parse_refundable(raw.refundable),
         deep_link=raw.deep_link or "",
         fetched_at=fetched_at,
+        task_id=raw.task_id,
     )
 
 
@@ -113,7 +114,8 @@ class NormalizePipeline:
         if not isinstance(item, RawOption):
             return item
         try:
-            return normalize_option(item, self.crawler.spider.query)
+            job = self.crawler.spider.jobs[item.task_id]
+            return normalize_option(item, job.query)
         except (ValueError, KeyError, TypeError) as exc:
             reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
             count_drop(self.crawler.stats, "normalize", reason)

@@ -1,11 +1,18 @@
-"""What every site spider shares: arguments, the search deadline, and a typed outcome."""
+"""What every site spider shares: arguments, jobs, the search deadline, and typed outcomes.
+
+A spider runs search jobs (flightcrawl.jobs.SearchJob). Ad hoc (`scrapy crawl mmt -a ...`) and
+in embedded mode it runs the one job its arguments describe; as a distributed worker it runs
+every job it takes from its Redis queue, several at once. Callbacks and errbacks are run
+through `_dispatch`, which keeps each job's books (open requests, items yielded) and makes
+`self.query` / `self.outcome` mean the job whose response is being handled.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from types import ModuleType
 from typing import Any
 
@@ -14,26 +21,16 @@ from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
+from flightcrawl import signals as fc_signals
 from flightcrawl.failures import classify_failure
 from flightcrawl.items import RawOption
+from flightcrawl.jobs import META_KEY, SearchJob
 from flightcrawl.parsers import SearchPage
 from flightcrawl.query import QueryError, SearchQuery
 from flightcrawl.status import SiteError, Status
 
-
-class Outcome:
-    """The first failure a spider meets decides its status; options still count."""
-
-    def __init__(self) -> None:
-        self.status: Status | None = None
-        self.reason = ""
-        self.notes: list[str] = []
-
-    def fail(self, status: Status, reason: str) -> None:
-        if self.status is None:
-            self.status, self.reason = status, reason
-        else:
-            self.notes.append(f"{status}: {reason}")
+CALLBACK_KEY = "flightcrawl_callback"
+ERRBACK_KEY = "flightcrawl_errback"
 
 
 class FlightSpider(Spider):
@@ -55,58 +52,151 @@ class FlightSpider(Spider):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.search_id = search_id or uuid.uuid4().hex
-        self.outcome = Outcome()
-        self.started = time.monotonic()
-        self.deadline_at: float | None = None  # set when the crawler's settings are known
-        # Device ids are unsigned and unvalidated by the sites: one per spider run.
+        self.search_args = dict(origin=origin, destination=destination, date=date, adults=adults,
+                                children=children, infants=infants, cabin=cabin)
+        self.search_id = search_id or str(uuid.uuid4())
+        self.jobs: dict[str, SearchJob] = {}
+        self._current: SearchJob | None = None
+        # Device ids are unsigned and unvalidated by the sites: one per spider process.
         self.device_id = str(uuid.uuid4())
-        self.query: SearchQuery | None
-        try:
-            self.query = SearchQuery.parse(origin, destination, date, adults, children, infants, cabin)
-        except QueryError as exc:
-            self.query = None
-            self.outcome.fail(Status.ERROR, f"bad search arguments: {exc}")
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
         super().update_settings(settings)
-        deadline = settings.getfloat("FLIGHTCRAWL_DEADLINE", 30.0)
-        # A download may take the whole deadline, no longer; the spider then closes as timeout.
-        settings.set("DOWNLOAD_TIMEOUT", deadline, priority="spider")
-        settings.set("CLOSESPIDER_TIMEOUT", deadline + 0.5, priority="spider")
+        # A download may take the whole deadline, no longer (DeadlineMiddleware narrows it).
+        settings.set("DOWNLOAD_TIMEOUT", settings.getfloat("FLIGHTCRAWL_DEADLINE", 30.0), priority="spider")
+
+    # --- jobs -----------------------------------------------------------------------------
+
+    def new_job(self, task_id: str, args: dict[str, Any], deadline: float | None = None,
+                attempt: str = "") -> SearchJob:
+        """A job for this site from raw search arguments; bad arguments make a failed job."""
+        seconds = deadline if deadline is not None else self.settings.getfloat("FLIGHTCRAWL_DEADLINE", 30.0)
+        job = SearchJob(task_id=task_id, site=self.name, query=None, deadline_at=time.monotonic() + seconds,
+                        attempt=attempt)
+        try:
+            job.query = SearchQuery.parse(**args)
+        except (QueryError, TypeError) as exc:
+            job.fail(Status.ERROR, f"bad search arguments: {exc}")
+        self.jobs[task_id] = job
+        return job
+
+    def start_job(self, job: SearchJob) -> list[Request]:
+        """The job's first requests (none for a failed job); its books are opened here."""
+        requests: list[Request] = []
+        if job.query is not None:
+            self._current = job
+            try:
+                requests = [self._adopt(request, job) for request in self.search_requests(job.query)]
+            except Exception as exc:  # a bug in building requests fails this job, not the worker
+                job.fail(Status.ERROR, f"could not build the request: {type(exc).__name__}: {exc}")
+                requests = []
+            finally:
+                self._current = None
+        self.crawler.signals.send_catch_log(fc_signals.job_progress, job=job)
+        return requests
+
+    def job_of(self, request: Request) -> SearchJob:
+        return self.jobs[request.meta[META_KEY]]
+
+    @property
+    def query(self) -> SearchQuery | None:
+        """The query of the job being handled (in callbacks, errbacks and search_requests)."""
+        return self._current.query if self._current else None
+
+    @property
+    def outcome(self) -> SearchJob | None:
+        """The job being handled (None outside callbacks); `self.outcome.fail(status, reason)`."""
+        return self._current
+
+    def _adopt(self, request: Request, job: SearchJob) -> Request:
+        request.meta.setdefault(META_KEY, job.task_id)
+        job.open_requests += 1
+        return request
+
+    # --- requests and callbacks -------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
-        self.started = time.monotonic()
-        self.deadline_at = self.started + self.settings.getfloat("FLIGHTCRAWL_DEADLINE", 30.0)
-        if self.query is None:
-            return
-        for request in self.search_requests(self.query):
+        job = self.new_job(self.search_id, self.search_args)
+        for request in self.start_job(job):
             yield request
 
     def search_requests(self, query: SearchQuery) -> Iterable[Request]:
         raise NotImplementedError
 
-    def request(self, url: str, headers: dict[str, str], **kwargs: Any) -> Request:
-        return Request(url, headers=headers, callback=self.parse_search, errback=self.on_error,
-                       dont_filter=True, **kwargs)
+    def request(self, url: str, headers: dict[str, str] | None = None, *,
+                callback: Callable[..., Any] | None = None, errback: Callable[..., Any] | None = None,
+                **kwargs: Any) -> Request:
+        """A request of the current job, its callback and errback run under the job's books."""
+        meta = dict(kwargs.pop("meta", None) or {})
+        meta[CALLBACK_KEY] = (callback or self.parse_search).__name__
+        meta[ERRBACK_KEY] = (errback or self.on_error).__name__
+        if self._current is not None:
+            meta.setdefault(META_KEY, self._current.task_id)
+        return Request(url, headers=headers, callback=self._dispatch, errback=self._dispatch_error,
+                       dont_filter=True, meta=meta, **kwargs)
+
+    def _dispatch(self, response: Response) -> Iterator[Any]:
+        return self._run(response.request, getattr(self, response.meta[CALLBACK_KEY]), response)
+
+    def _dispatch_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # set by Scrapy before calling an errback
+        return self._run(request, getattr(self, request.meta.get(ERRBACK_KEY, "on_error")), failure)
+
+    def _run(self, request: Request, handler: Callable[..., Any], result: Response | Failure) -> Iterator[Any]:
+        job = self.jobs.get(request.meta.get(META_KEY, ""))
+        if job is None:
+            return
+        job.callbacks_running += 1
+        yielded = 0
+        try:
+            self._current = job
+            try:
+                output = handler(result)
+            finally:
+                self._current = None
+            iterator = iter(output) if output is not None else iter(())
+            while True:
+                self._current = job
+                try:
+                    element = next(iterator)
+                finally:
+                    self._current = None
+                if isinstance(element, Request):
+                    self._adopt(element, job)
+                elif element is not None:
+                    if isinstance(element, RawOption):
+                        element.task_id = job.task_id
+                    yielded += 1
+                yield element
+        except StopIteration:
+            pass
+        except Exception as exc:  # a failing callback fails its job, never the worker
+            self.logger.exception("%s: callback failed for task %s", self.name, job.task_id)
+            job.fail(Status.ERROR, f"{type(exc).__name__} while reading the answer: {exc}")
+        finally:
+            job.items_expected += yielded
+            job.open_requests -= 1
+            job.callbacks_running -= 1
+            self.crawler.signals.send_catch_log(fc_signals.job_progress, job=job)
 
     def parse_search(self, response: Response) -> Iterable[RawOption]:
+        job = self.outcome
         fetched_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         try:
-            page = type(self).parse_body(response.body, self.query, content_type=content_type,
+            page = type(self).parse_body(response.body, job.query, content_type=content_type,
                                          fetched_at=fetched_at)
         except SiteError as exc:
-            self.outcome.fail(exc.status, exc.reason)
+            job.fail(exc.status, exc.reason)
             return
         for reason in page.rejected:
+            job.entries_rejected += 1
             self.crawler.stats.inc_value("flightcrawl/dropped/parse")
-            self.crawler.stats.inc_value("flightcrawl/dropped")
             self.logger.warning("%s: unreadable entry dropped: %s", self.name, reason)
         if not page.complete or "dataloss" in response.flags:
             kept = f"; {len(page.options)} options from whole frames kept" if page.options else ""
-            self.outcome.fail(Status.BAD_RESPONSE, (page.note or "response body cut off") + kept)
+            job.fail(Status.BAD_RESPONSE, (page.note or "response body cut off") + kept)
         yield from page.options
 
     def on_error(self, failure: Failure) -> None:
