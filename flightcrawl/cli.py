@@ -72,6 +72,19 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8901)
     sandbox.add_argument("--fault", action="append", default=[], metavar="SITE=FAULT")
     sandbox.add_argument("--delay", action="append", default=[], metavar="SITE=SECONDS")
+    serve = commands.add_parser("serve", help="run the API (embedded unless REDIS_URL is set)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--deadline", type=float, default=None, help="seconds per search (default 30)")
+    serve.add_argument("--redis-url", default=None, help="distributed mode: Redis URL (default: $REDIS_URL)")
+    serve.add_argument("--sandbox", action="store_true",
+                       help="embedded mode: start the sandbox in-process and search it")
+    serve.add_argument("-v", "--verbose", action="store_true")
+
+    worker = commands.add_parser("worker", help="run a distributed spider worker for one site")
+    worker.add_argument("site", help=f"one of {', '.join(SITES)}")
+    worker.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="a Scrapy setting, as with scrapy crawl -s")
     return parser
 
 
@@ -194,12 +207,15 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _quiet_logging(verbose: bool) -> None:
+def _quiet_logging(verbose: bool, level: int = logging.ERROR) -> None:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "flightcrawl.settings")
-    level = logging.INFO if verbose else logging.ERROR
+    level = logging.INFO if verbose else level
     logging.basicConfig(level=level, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
     for name in ("scrapy", "twisted", "flightcrawl", "aiohttp"):
         logging.getLogger(name).setLevel(level)
+    if not verbose:
+        logging.getLogger("scrapy").setLevel(max(level, logging.WARNING))
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
 # --- sandbox ------------------------------------------------------------------------------
@@ -232,12 +248,40 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- serve and worker ---------------------------------------------------------------------
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flightcrawl.server import serve
+
+    if args.deadline is not None and not 0 < args.deadline <= 300:
+        raise Usage("--deadline: seconds between 0 and 300")
+    redis_url = args.redis_url or os.environ.get("REDIS_URL")
+    if redis_url and args.sandbox:
+        raise Usage("--sandbox is for embedded mode; in distributed mode run `flightcrawl sandbox` and give "
+                    "workers its FLIGHTCRAWL_HOST_MAP")
+    _quiet_logging(args.verbose, level=logging.INFO)
+    return serve(args.host, args.port, redis_url=redis_url, sandbox=args.sandbox, deadline=args.deadline)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from flightcrawl.server import run_worker
+
+    if args.site not in SITES:
+        raise Usage(f"unknown site {args.site!r}; known: {', '.join(SITES)}")
+    overrides = {}
+    for pair in args.set:
+        name, sep, value = pair.partition("=")
+        if not sep:
+            raise Usage(f"-s {pair!r}: use NAME=VALUE")
+        overrides[name] = value
+    return run_worker(args.site, overrides)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    commands = {"search": cmd_search, "sandbox": cmd_sandbox, "serve": cmd_serve, "worker": cmd_worker}
     try:
-        if args.command == "search":
-            return cmd_search(args)
-        return cmd_sandbox(args)
+        return commands[args.command](args)
     except Usage as exc:
         print(f"flightcrawl: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -63,12 +63,15 @@ def search_settings(deadline: float, host_map: dict[str, str] | None = None,
 class EmbeddedSearch:
     def __init__(self, query: SearchQuery, sources: list[str], *, deadline: float = 30.0,
                  host_map: dict[str, str] | None = None, on_event: Callable[[Event], None] | None = None,
-                 settings: dict[str, Any] | None = None, task_id: str | None = None) -> None:
+                 settings: dict[str, Any] | None = None, task_id: str | None = None,
+                 site_deadlines: dict[str, float] | None = None) -> None:
         unknown = [s for s in sources if s not in SITES]
         if unknown:
             raise ValueError(f"unknown sources: {', '.join(unknown)}")
         self.state = SearchState(task_id or str(uuid.uuid4()), query, list(sources))
-        self.deadline = deadline
+        # Each site may have its own deadline, never beyond the search's.
+        self.site_deadlines = {s: min(deadline, (site_deadlines or {}).get(s, deadline)) for s in sources}
+        self.deadline = max(self.site_deadlines.values(), default=deadline)
         self.on_event = on_event or (lambda event: None)
         self.settings = search_settings(deadline, host_map, settings)
         self._pending: dict[str, list[FlightOption]] = {}
@@ -115,7 +118,9 @@ class EmbeddedSearch:
         crawlers: dict[str, Crawler] = {}
         args = {k: str(v) for k, v in self.state.query.to_dict().items()}
         for source in self.state.sources:
-            crawler = runner.create_crawler(source)
+            settings = self.settings.copy()
+            settings.set("FLIGHTCRAWL_DEADLINE", self.site_deadlines[source], priority="cmdline")
+            crawler = Crawler(runner.spider_loader.load(source), settings)
             crawler.signals.connect(self._item_scraped, signal=scrapy_signals.item_scraped)
             crawler.signals.connect(self._source_done, signal=fc_signals.source_done)
             crawlers[source] = crawler

@@ -44,10 +44,17 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "flightcrawl.pipelines.normalize.NormalizePipeline": 100,
     "flightcrawl.pipelines.validate.ValidatePipeline": 200,
+    "flightcrawl.pipelines.publish.PublishPipeline": 900,
 }
 EXTENSIONS = {
     "flightcrawl.extensions.source_status.SourceStatusExtension": 100,
 }
+
+# Distributed mode (workers and the API): Redis and an isolating key prefix.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+FLIGHTCRAWL_REDIS_PREFIX = os.environ.get("FLIGHTCRAWL_REDIS_PREFIX", "flightcrawl")
+# Workers never close for being idle, and never delete the shared queue when one stops.
+SCHEDULER_PERSIST = True
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = os.environ.get("FLIGHTCRAWL_LOG_LEVEL", "INFO")

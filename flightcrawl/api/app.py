@@ -1,0 +1,181 @@
+"""The application factory and its handlers.
+
+    GET|POST /api/flight/start          -> {"task_id": "<uuid4>"}
+    GET      /api/flight/stream/<id>    -> SSE: progress, partial, source_done, TOTAL (then closes)
+    GET      /api/flight/result/<id>    -> the state so far, for clients that poll
+    GET      /api/sources               -> per site: live workers, recent success rate and latency
+    GET      /healthz
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiohttp import ClientConnectionResetError, web
+from aiohttp_sse import sse_response
+from redis.exceptions import RedisError
+
+from flightcrawl.api.backend import Backend, UnknownTask
+from flightcrawl.api.validation import InvalidInput, parse_start, parse_task_id
+
+logger = logging.getLogger(__name__)
+MAX_BODY = 16 * 1024
+
+
+@dataclass
+class ApiConfig:
+    deadline: float = 30.0
+    site_deadlines: dict[str, float] = field(default_factory=dict)
+    cors_origins: tuple[str, ...] = ("*",)
+    keepalive: float = 15.0
+
+
+BACKEND = web.AppKey("backend", Backend)
+CONFIG = web.AppKey("config", ApiConfig)
+
+
+def _json_error(status: int, error: str, message: str, **extra: str) -> web.Response:
+    return web.json_response({"error": error, "message": message, **extra}, status=status)
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                 ) -> web.StreamResponse:
+    """Every failure is JSON naming the problem; bad input is a 4xx, never a 500."""
+    try:
+        return await handler(request)
+    except InvalidInput as exc:
+        return web.json_response(exc.body(), status=400)
+    except UnknownTask as exc:
+        return _json_error(404, "unknown_task", f"no search with task id {exc.args[0]}")
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return _json_error(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
+    except RedisError as exc:
+        logger.error("backend unavailable: %s", exc)
+        return _json_error(503, "backend_unavailable", f"the search backend is unavailable: {type(exc).__name__}")
+
+
+def cors_headers(request: web.Request, origins: tuple[str, ...]) -> dict[str, str]:
+    """CORS headers for this request's Origin under the allow-list ({} when not allowed)."""
+    origin = request.headers.get("Origin")
+    allowed = "*" if "*" in origins else (origin if origin in origins else None)
+    if not allowed:
+        return {}
+    headers = {"Access-Control-Allow-Origin": allowed, "Access-Control-Allow-Headers": "Content-Type, Last-Event-ID",
+               "Access-Control-Allow-Methods": "GET, POST, OPTIONS", "Access-Control-Max-Age": "600"}
+    if allowed != "*":
+        headers["Vary"] = "Origin"
+    return headers
+
+
+def cors(origins: tuple[str, ...]) -> Callable:
+    """The app sets its own CORS headers, so a tunnel or proxy in front needs to add none."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Callable) -> web.StreamResponse:
+        headers = cors_headers(request, origins)
+        if request.method == "OPTIONS":
+            return web.Response(status=204 if headers else 403, headers=headers)
+        response = await handler(request)
+        if not response.prepared:
+            response.headers.update(headers)
+        return response
+    return middleware
+
+
+async def start(request: web.Request) -> web.Response:
+    if request.method == "POST":
+        try:
+            params = await request.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise InvalidInput("body", "is not valid JSON") from None
+        if not isinstance(params, dict):
+            raise InvalidInput("body", "must be a JSON object")
+    else:
+        params = dict(request.query)
+    query, sources = parse_start(params)
+    config = request.app[CONFIG]
+    task_id, created = await request.app[BACKEND].start(query, sources, config.deadline, config.site_deadlines)
+    return web.json_response({"task_id": task_id, "new": created})
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    task_id = parse_task_id(request.match_info["task_id"])
+    backend = request.app[BACKEND]
+    if not await backend.exists(task_id):
+        raise UnknownTask(task_id)
+    after = request.headers.get("Last-Event-ID") or request.query.get("last_event_id")
+    config = request.app[CONFIG]
+    # Headers must be set before the stream is prepared; the CORS middleware comes too late.
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **cors_headers(request, config.cors_origins)}
+    async with sse_response(request, headers=headers, ping_interval=config.keepalive) as sse:
+        try:
+            async for event in backend.events(task_id, after):
+                await sse.send(json.dumps(event.data, ensure_ascii=False, separators=(",", ":")),
+                               id=event.id, event=event.type)
+        except (ConnectionResetError, ClientConnectionResetError):
+            pass  # the client left; nothing is lost, it can resume with Last-Event-ID
+    return sse
+
+
+async def result(request: web.Request) -> web.Response:
+    task_id = parse_task_id(request.match_info["task_id"])
+    return web.json_response(await request.app[BACKEND].result(task_id))
+
+
+async def sources(request: web.Request) -> web.Response:
+    return web.json_response(await request.app[BACKEND].sources())
+
+
+async def healthz(request: web.Request) -> web.Response:
+    try:
+        return web.json_response(await request.app[BACKEND].health())
+    except RedisError as exc:
+        return _json_error(503, "backend_unavailable", f"{type(exc).__name__}: {exc}")
+
+
+async def not_found(request: web.Request) -> web.Response:
+    return _json_error(404, "not_found", f"no route {request.path}")
+
+
+def create_app(backend: Backend, config: ApiConfig | None = None) -> web.Application:
+    config = config or ApiConfig()
+    app = web.Application(middlewares=[cors(config.cors_origins), errors], client_max_size=MAX_BODY)
+    app[BACKEND] = backend
+    app[CONFIG] = config
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        if hasattr(backend, "start_finisher"):
+            backend.start_finisher()
+        yield
+        await backend.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    app.add_routes([
+        web.get("/api/flight/start", start),
+        web.post("/api/flight/start", start),
+        web.get("/api/flight/stream/{task_id}", stream),
+        web.get("/api/flight/result/{task_id}", result),
+        web.get("/api/sources", sources),
+        web.get("/healthz", healthz),
+        web.route("OPTIONS", "/{tail:.*}", not_found),  # answered by the CORS middleware
+    ])
+    return app
+
+
+def config_from_env(deadline: float | None = None) -> ApiConfig:
+    """ApiConfig from FLIGHTCRAWL_DEADLINE, FLIGHTCRAWL_SITE_DEADLINES ("yatra=45,google=20"), CORS_ORIGINS."""
+    site_deadlines = {}
+    for pair in os.environ.get("FLIGHTCRAWL_SITE_DEADLINES", "").split(","):
+        if "=" in pair:
+            site, seconds = pair.split("=", 1)
+            site_deadlines[site.strip()] = float(seconds)
+    origins = tuple(o.strip() for o in os.environ.get("FLIGHTCRAWL_CORS_ORIGINS", "*").split(",") if o.strip())
+    return ApiConfig(deadline=deadline or float(os.environ.get("FLIGHTCRAWL_DEADLINE", "30")),
+                     site_deadlines=site_deadlines, cors_origins=origins or ("*",))

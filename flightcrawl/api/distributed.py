@@ -1,0 +1,169 @@
+"""Distributed mode: searches go to Redis queues; workers elsewhere answer into Redis Streams.
+
+Each API process also runs the finisher: woken by the `completions` stream whenever a site's
+status is written, and by a timer for deadlines, it appends TOTAL exactly once per search
+(an atomic script decides which process wins) and times out sites that missed the deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from flightcrawl.api.backend import Event, UnknownTask, result_from_events, search_digest, site_summary
+from flightcrawl.distributed import defaults, events
+from flightcrawl.distributed.keys import Keys
+from flightcrawl.distributed.queue import live_workers, reap
+from flightcrawl.distributed.tasks import statuses, task_meta, try_finish
+from flightcrawl.query import SearchQuery
+from flightcrawl.sites import SITES, title
+
+logger = logging.getLogger(__name__)
+DEADLINE_POLL = 0.1  # how often the finisher looks for searches past their deadline
+OUTCOMES_KEPT = 100
+
+
+class RedisBackend:
+    mode = "distributed"
+
+    def __init__(self, client: aioredis.Redis, keys: Keys, dedupe_ttl: int = defaults.DEDUPE_TTL,
+                 task_ttl: int = defaults.TASK_TTL) -> None:
+        self.client, self.keys = client, keys
+        self.dedupe_ttl, self.task_ttl = dedupe_ttl, task_ttl
+        self.finisher: asyncio.Task | None = None
+
+    # --- searches -------------------------------------------------------------------------
+
+    async def start(self, query: SearchQuery, sources: list[str], deadline: float,
+                    site_deadlines: dict[str, float] | None = None) -> tuple[str, bool]:
+        digest_key = self.keys.dedupe(search_digest(query, sources))
+        task_id = str(uuid.uuid4())
+        if not await self.client.set(digest_key, task_id, nx=True, ex=self.dedupe_ttl):
+            existing = await self.client.get(digest_key)
+            if existing and await self.client.exists(self.keys.task(existing.decode())):
+                return existing.decode(), False
+            await self.client.set(digest_key, task_id, ex=self.dedupe_ttl)
+        now = time.time()
+        per_site = {s: min(deadline, (site_deadlines or {}).get(s, deadline)) for s in sources}
+        search_deadline = now + max(per_site.values())
+        async with self.client.pipeline(transaction=True) as pipe:
+            pipe.hset(self.keys.task(task_id), mapping={
+                "query": json.dumps(query.to_dict()), "sources": json.dumps(sources),
+                "deadline": str(search_deadline), "created": str(now)})
+            pipe.expire(self.keys.task(task_id), self.task_ttl)
+            for site in sources:
+                pipe.xadd(self.keys.events(task_id), events.encode(
+                    "progress", {"status": f"Searching {title(site)}...", "source": site, "stage": "queued"}))
+            pipe.expire(self.keys.events(task_id), self.task_ttl)
+            pipe.zadd(self.keys.pending(), {task_id: search_deadline})
+            for site in sources:
+                job = {"task_id": task_id, "site": site, "args": query.to_dict(), "deadline": now + per_site[site]}
+                pipe.lpush(self.keys.queue(site), json.dumps(job))
+            await pipe.execute()
+        return task_id, True
+
+    async def _known(self, task_id: str) -> dict[str, Any]:
+        meta = await task_meta(self.client, self.keys, task_id)
+        if meta is None:
+            raise UnknownTask(task_id)
+        return meta
+
+    async def exists(self, task_id: str) -> bool:
+        return bool(await self.client.exists(self.keys.task(task_id)))
+
+    async def events(self, task_id: str, after: str | None = None) -> AsyncIterator[Event]:
+        await self._known(task_id)
+        async for logged in events.follow(self.client, self.keys, task_id, after=_stream_id(after)):
+            yield Event(logged.id, logged.type, logged.data)
+
+    async def result(self, task_id: str) -> dict[str, Any]:
+        meta = await self._known(task_id)
+        logged = [Event(e.id, e.type, e.data) for e in await events.replay(self.client, self.keys, task_id)]
+        return result_from_events(task_id, meta, logged)
+
+    # --- health ---------------------------------------------------------------------------
+
+    async def sources(self) -> dict[str, Any]:
+        info = {}
+        for site in SITES:
+            outcomes = [tuple(x.decode().split(" ", 1)) for x in await self.client.lrange(self.keys.stats(site), 0, -1)]
+            info[site] = site_summary(site, [(s, float(e)) for e, s in outcomes][::-1],
+                                      workers=await live_workers(self.client, self.keys, site),
+                                      queued=await self.client.llen(self.keys.queue(site)))
+        return info
+
+    async def health(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        await self.client.ping()
+        return {"status": "ok", "mode": self.mode, "redis_ms": round((time.perf_counter() - started) * 1000, 2),
+                "pending_searches": await self.client.zcard(self.keys.pending())}
+
+    # --- the finisher ---------------------------------------------------------------------
+
+    def start_finisher(self) -> None:
+        self.finisher = asyncio.ensure_future(self._finish_loop())
+
+    async def _finish_loop(self) -> None:
+        last = "$"
+        next_reap = 0.0
+        backoff = 0.2
+        while True:
+            try:
+                answer = await self.client.xread({self.keys.completions(): last}, block=int(DEADLINE_POLL * 1000),
+                                                 count=200)
+                candidates = set()
+                for _, entries in answer or []:
+                    for entry_id, fields in entries:
+                        last = entry_id.decode()
+                        candidates.add(fields[b"task"].decode())
+                due = await self.client.zrangebyscore(self.keys.pending(), "-inf", time.time())
+                candidates.update(t.decode() for t in due)
+                for task_id in candidates:
+                    if await try_finish(self.client, self.keys, task_id, self.task_ttl):
+                        await self._record_outcomes(task_id)
+                if time.monotonic() >= next_reap:
+                    next_reap = time.monotonic() + defaults.HEARTBEAT_SECONDS
+                    for site in SITES:
+                        await reap(self.client, self.keys, site)
+                backoff = 0.2
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                logger.error("finisher: Redis unavailable (%s); retrying in %.1f s", exc, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            except Exception:  # a bad task must not stop every other search's TOTAL
+                logger.exception("finisher: unexpected error")
+                await asyncio.sleep(0.5)
+
+    async def _record_outcomes(self, task_id: str) -> None:
+        async with self.client.pipeline(transaction=False) as pipe:
+            for site, status in (await statuses(self.client, self.keys, task_id)).items():
+                pipe.lpush(self.keys.stats(site), f"{status['elapsed']} {status['status']}")
+                pipe.ltrim(self.keys.stats(site), 0, OUTCOMES_KEPT - 1)
+                pipe.expire(self.keys.stats(site), self.task_ttl)
+            await pipe.execute()
+
+    async def close(self) -> None:
+        if self.finisher is not None:
+            self.finisher.cancel()
+            try:
+                await self.finisher
+            except (asyncio.CancelledError, Exception):
+                pass
+        await self.client.aclose()
+
+
+def _stream_id(value: str | None) -> str | None:
+    """A Last-Event-ID is only used when it has the shape of a stream entry id."""
+    if value and value.replace("-", "").isdigit() and value.count("-") == 1:
+        return value
+    return None

@@ -1,0 +1,37 @@
+"""Redis clients from settings or the environment (REDIS_URL, FLIGHTCRAWL_REDIS_PREFIX)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+
+from flightcrawl.distributed import defaults
+from flightcrawl.distributed.keys import Keys
+
+
+def redis_url(settings: Any = None) -> str:
+    value = settings.get("REDIS_URL") if settings is not None else None
+    return value or os.environ.get("REDIS_URL") or defaults.REDIS_URL
+
+
+def key_prefix(settings: Any = None) -> str:
+    value = settings.get("FLIGHTCRAWL_REDIS_PREFIX") if settings is not None else None
+    return value or os.environ.get("FLIGHTCRAWL_REDIS_PREFIX") or defaults.KEY_PREFIX
+
+
+def keys(settings: Any = None) -> Keys:
+    return Keys(key_prefix(settings))
+
+
+def sync_client(settings: Any = None) -> redis.Redis:
+    return redis.Redis.from_url(redis_url(settings), socket_timeout=defaults.SOCKET_TIMEOUT,
+                                socket_connect_timeout=2.0, health_check_interval=10,
+                                retry_on_timeout=False)
+
+
+def async_client(settings: Any = None) -> aioredis.Redis:
+    # No socket timeout: blocking reads (BLMOVE, XREAD BLOCK) carry their own timeouts.
+    return aioredis.Redis.from_url(redis_url(settings), socket_connect_timeout=2.0, health_check_interval=10)

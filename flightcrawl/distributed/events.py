@@ -1,0 +1,64 @@
+"""The per-search event log: a Redis Stream whose entry ids are the SSE ids.
+
+Entries have two fields: `t` (the event type: progress, partial, source_done, TOTAL) and `d`
+(JSON). A client that connects late, or reconnects with Last-Event-ID, replays from the log,
+so nothing is lost to timing (Pub/Sub alone lost everything sent before a subscriber joined).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as aioredis
+
+from flightcrawl.distributed.keys import Keys
+
+TERMINAL = "TOTAL"
+
+
+@dataclass
+class LoggedEvent:
+    id: str
+    type: str
+    data: dict[str, Any]
+
+
+def encode(type_: str, data: dict[str, Any]) -> dict[str, str]:
+    return {"t": type_, "d": json.dumps(data, ensure_ascii=False, separators=(",", ":"))}
+
+
+def decode(entry_id: bytes | str, fields: dict) -> LoggedEvent:
+    def text(value: bytes | str) -> str:
+        return value.decode() if isinstance(value, bytes) else value
+
+    get = {text(k): text(v) for k, v in fields.items()}
+    return LoggedEvent(text(entry_id), get["t"], json.loads(get["d"]))
+
+
+async def replay(client: aioredis.Redis, keys: Keys, task_id: str, after: str | None = None) -> list[LoggedEvent]:
+    start = f"({after}" if after else "-"
+    return [decode(i, f) for i, f in await client.xrange(keys.events(task_id), min=start, max="+")]
+
+
+async def follow(client: aioredis.Redis, keys: Keys, task_id: str, after: str | None = None,
+                 block_ms: int = 5000) -> AsyncIterator[LoggedEvent]:
+    """Everything logged after `after`, then live entries as they come; ends after TOTAL."""
+    last = after or "0-0"
+    stream = keys.events(task_id)
+    for event in await replay(client, keys, task_id, after):
+        last = event.id
+        yield event
+        if event.type == TERMINAL:
+            return
+    while True:
+        answer = await client.xread({stream: last}, block=block_ms, count=500)
+        for _, entries in answer or []:
+            for entry_id, fields in entries:
+                event = decode(entry_id, fields)
+                last = event.id
+                yield event
+                if event.type == TERMINAL:
+                    return

@@ -1,0 +1,113 @@
+"""Long-running processes: the API server (`flightcrawl serve`) and a worker (`flightcrawl worker`)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any
+
+from aiohttp import web
+
+from flightcrawl import reactor
+
+logger = logging.getLogger(__name__)
+
+
+def serve(host: str, port: int, *, redis_url: str | None = None, sandbox: bool = False,
+          deadline: float | None = None) -> int:
+    """Run the API until SIGINT/SIGTERM. Embedded mode runs spiders on this process's reactor."""
+    from flightcrawl.api.app import config_from_env, create_app
+
+    config = config_from_env(deadline)
+    stop = asyncio.Event()
+
+    async def main() -> None:
+        sandbox_server = None
+        if redis_url:
+            from flightcrawl.api.distributed import RedisBackend
+            from flightcrawl.distributed import connection
+
+            os.environ["REDIS_URL"] = redis_url
+            backend: Any = RedisBackend(connection.async_client(), connection.keys())
+        else:
+            from flightcrawl.api.embedded import EmbeddedBackend
+
+            host_map = None
+            if sandbox:
+                from flightcrawl.sandbox.app import SandboxServer
+
+                sandbox_server = await SandboxServer().start()
+                host_map = sandbox_server.host_map
+            backend = EmbeddedBackend(host_map=host_map)
+        runner = web.AppRunner(create_app(backend, config), handler_cancellation=True, handle_signals=False,
+                               shutdown_timeout=2.0)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        actual = runner.addresses[0][1] if runner.addresses else port
+        mode = "distributed" if redis_url else "embedded"
+        print(f"flightcrawl API ({mode}) on http://{host}:{actual}", flush=True)
+        if sandbox_server is not None:
+            print(f"sandbox at {sandbox_server.base_url}", flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+            if sandbox_server is not None:
+                await sandbox_server.stop()
+
+    def on_shutdown() -> None:
+        stop.set()
+
+    return _run_until_stopped(main, on_shutdown)
+
+
+def _run_until_stopped(main: Any, on_shutdown: Any) -> int:
+    from scrapy.utils.reactor import install_reactor, is_reactor_installed
+
+    if not is_reactor_installed():
+        install_reactor(reactor.ASYNCIO_REACTOR)
+    from twisted.internet import reactor as twisted_reactor
+    from twisted.internet.defer import Deferred
+
+    task: dict[str, Any] = {}
+
+    def begin() -> None:
+        task["main"] = asyncio.ensure_future(main())
+        task["main"].add_done_callback(lambda f: twisted_reactor.stop() if twisted_reactor.running else None)
+
+    def before_shutdown() -> Deferred | None:
+        on_shutdown()
+        main_task = task.get("main")
+        if main_task is None or main_task.done():
+            return None
+        return Deferred.fromFuture(main_task)
+
+    twisted_reactor.callWhenRunning(begin)
+    twisted_reactor.addSystemEventTrigger("before", "shutdown", before_shutdown)
+    twisted_reactor.run()
+    main_task = task.get("main")
+    if main_task is not None and main_task.done() and not main_task.cancelled() and main_task.exception():
+        exc = main_task.exception()
+        print(f"flightcrawl: error: {exc}", flush=True)
+        return 1
+    return 0
+
+
+def run_worker(site: str, overrides: dict[str, str]) -> int:
+    """`flightcrawl worker mmt`: the mmt spider as a long-lived worker on its Redis queue."""
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.project import get_project_settings
+
+    from flightcrawl.distributed.spiders import worker_spider
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "flightcrawl.settings")
+    settings = get_project_settings()
+    settings.set("FLIGHTCRAWL_WORKER", True, priority="cmdline")
+    settings.set("LOGSTATS_INTERVAL", 60.0, priority="cmdline")
+    for name, value in overrides.items():
+        settings.set(name, value, priority="cmdline")
+    process = CrawlerProcess(settings)
+    process.crawl(worker_spider(process.spider_loader.load(site)))
+    process.start()
+    return 0
