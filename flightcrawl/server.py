@@ -74,7 +74,7 @@ def _run_until_stopped(main: Any, on_shutdown: Any) -> int:
 
     def begin() -> None:
         task["main"] = asyncio.ensure_future(main())
-        task["main"].add_done_callback(lambda f: twisted_reactor.stop() if twisted_reactor.running else None)
+        task["main"].add_done_callback(lambda f: _stop_reactor(twisted_reactor))
 
     def before_shutdown() -> Deferred | None:
         on_shutdown()
@@ -111,3 +111,12 @@ def run_worker(site: str, overrides: dict[str, str]) -> int:
     process.crawl(worker_spider(process.spider_loader.load(site)))
     process.start()
     return 0
+
+
+def _stop_reactor(twisted_reactor: Any) -> None:
+    from twisted.internet.error import ReactorNotRunning
+
+    try:
+        twisted_reactor.stop()
+    except ReactorNotRunning:
+        pass  # already stopping (a signal got there first)

@@ -121,6 +121,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
                                id=event.id, event=event.type)
         except (ConnectionResetError, ClientConnectionResetError):
             pass  # the client left; nothing is lost, it can resume with Last-Event-ID
+        except RedisError as exc:  # the stream is already open: end it; the client resumes later
+            logger.error("stream %s: backend unavailable (%s); closing the stream", task_id, exc)
     return sse
 
 

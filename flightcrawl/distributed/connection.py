@@ -33,5 +33,7 @@ def sync_client(settings: Any = None) -> redis.Redis:
 
 
 def async_client(settings: Any = None) -> aioredis.Redis:
-    # No socket timeout: blocking reads (BLMOVE, XREAD BLOCK) carry their own timeouts.
-    return aioredis.Redis.from_url(redis_url(settings), socket_connect_timeout=2.0, health_check_interval=10)
+    # Blocking reads (BLMOVE, XREAD BLOCK) wait at most defaults.MAX_BLOCK_SECONDS, well inside
+    # the socket timeout, so a timeout means Redis is really gone.
+    return aioredis.Redis.from_url(redis_url(settings), socket_timeout=defaults.SOCKET_TIMEOUT,
+                                   socket_connect_timeout=2.0, health_check_interval=10)

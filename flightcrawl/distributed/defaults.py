@@ -8,3 +8,5 @@ LEASE_SECONDS = 3.0  # a worker that misses its heartbeat this long is dead; its
 HEARTBEAT_SECONDS = 1.0
 LEASE_BLOCK_SECONDS = 1.0  # how long one blocking pop waits before checking for shutdown
 SOCKET_TIMEOUT = 5.0  # a Redis call that hangs this long fails clearly instead of hanging
+MAX_BLOCK_SECONDS = 2.0  # the longest blocking read; must stay below SOCKET_TIMEOUT
+FOLLOW_OUTAGE_SECONDS = 30.0  # a stream follower rides out a Redis outage this long, then ends

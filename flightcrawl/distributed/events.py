@@ -7,13 +7,17 @@ so nothing is lost to timing (Pub/Sub alone lost everything sent before a subscr
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.exceptions import RedisError
 
+from flightcrawl.distributed import defaults
 from flightcrawl.distributed.keys import Keys
 
 TERMINAL = "TOTAL"
@@ -44,8 +48,13 @@ async def replay(client: aioredis.Redis, keys: Keys, task_id: str, after: str | 
 
 
 async def follow(client: aioredis.Redis, keys: Keys, task_id: str, after: str | None = None,
-                 block_ms: int = 5000) -> AsyncIterator[LoggedEvent]:
-    """Everything logged after `after`, then live entries as they come; ends after TOTAL."""
+                 block_ms: int = int(defaults.MAX_BLOCK_SECONDS * 1000)) -> AsyncIterator[LoggedEvent]:
+    """Everything logged after `after`, then live entries as they come; ends after TOTAL.
+
+    A Redis outage is ridden out (retrying from the last entry seen, so nothing is lost or
+    repeated) for up to FOLLOW_OUTAGE_SECONDS; then the follow ends and the client may resume
+    with Last-Event-ID.
+    """
     last = after or "0-0"
     stream = keys.events(task_id)
     for event in await replay(client, keys, task_id, after):
@@ -53,8 +62,18 @@ async def follow(client: aioredis.Redis, keys: Keys, task_id: str, after: str | 
         yield event
         if event.type == TERMINAL:
             return
+    outage_since: float | None = None
     while True:
-        answer = await client.xread({stream: last}, block=block_ms, count=500)
+        try:
+            answer = await client.xread({stream: last}, block=block_ms, count=500)
+            outage_since = None
+        except RedisError:
+            now = time.monotonic()
+            outage_since = outage_since or now
+            if now - outage_since > defaults.FOLLOW_OUTAGE_SECONDS:
+                raise
+            await asyncio.sleep(0.5)
+            continue
         for _, entries in answer or []:
             for entry_id, fields in entries:
                 event = decode(entry_id, fields)

@@ -1,0 +1,156 @@
+"""Real processes for the API tests: sandbox, API server, workers, and a real SSE client."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+import aiohttp
+import redis
+
+from tests.conftest import REPO, command
+
+REDIS_URL = os.environ.get("FLIGHTCRAWL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+class Process:
+    """A flightcrawl command in the background; waits for a line matching `ready`."""
+
+    def __init__(self, args: list[str], ready: str, env: dict[str, str] | None = None, timeout: float = 30) -> None:
+        self.args = args
+        self.log: list[str] = []
+        self.proc = subprocess.Popen([command("flightcrawl"), *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, cwd=REPO,
+                                     env={**os.environ, **(env or {})})
+        self.match: re.Match | None = None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"{args} exited {self.proc.returncode}:\n{''.join(self.log)}")
+                continue
+            self.log.append(line)
+            if match := re.search(ready, line):
+                self.match = match
+                break
+        else:
+            self.stop()
+            raise RuntimeError(f"{args} not ready after {timeout} s:\n{''.join(self.log)}")
+        # Keep draining output so the child never blocks on a full pipe.
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.log.append(line)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def stop(self, timeout: float = 15) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+    def output(self) -> str:
+        return "".join(self.log)
+
+
+def sandbox() -> tuple[Process, str, str]:
+    """(process, base URL, FLIGHTCRAWL_HOST_MAP) of a sandbox on a free port."""
+    proc = Process(["sandbox", "--port", "0"], r"FLIGHTCRAWL_HOST_MAP=(\S+)")
+    base = re.search(r"at (http://\S+)", proc.output()).group(1)
+    return proc, base, proc.match.group(1)
+
+
+def worker(site: str, env: dict[str, str]) -> Process:
+    return Process(["worker", site], r"reading jobs from", env=env)
+
+
+def api(env: dict[str, str], *extra: str) -> tuple[Process, str]:
+    proc = Process(["serve", "--port", "0", *extra], r"on (http://\S+)", env=env)
+    return proc, proc.match.group(1)
+
+
+def new_prefix() -> str:
+    return f"fctest-{uuid.uuid4().hex[:10]}"
+
+
+def clean_redis(prefix: str) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@dataclass
+class SseEvent:
+    id: str | None
+    event: str
+    data: dict
+
+
+async def read_sse(url: str, headers: dict[str, str] | None = None, limit: int | None = None,
+                   timeout: float = 60) -> list[SseEvent]:
+    """Events from an SSE endpoint until the server closes the stream (or `limit` events)."""
+    events: list[SseEvent] = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
+        async with session.get(url, headers=headers or {}) as response:
+            assert response.status == 200, await response.text()
+            assert response.headers["Content-Type"].startswith("text/event-stream")
+            fields: dict[str, str] = {}
+            async for raw in response.content:
+                line = raw.decode().rstrip("\r\n")
+                if line.startswith(":"):
+                    continue
+                if line:
+                    name, _, value = line.partition(": ")
+                    fields[name] = fields.get(name, "") + value if name == "data" else value
+                    continue
+                if "data" in fields:
+                    events.append(SseEvent(fields.get("id"), fields.get("event", "message"),
+                                           json.loads(fields["data"])))
+                    if limit and len(events) >= limit:
+                        return events
+                fields = {}
+    return events
+
+
+async def start_search(base: str, **params: str) -> dict:
+    query = {"from": "DEL", "to": "BOM", "travel_date": "+30", **params}
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/api/flight/start", params=query) as response:
+            body = await response.json()
+            assert response.status == 200, body
+            return body
+
+
+async def get_json(url: str, method: str = "GET", **kwargs: object) -> tuple[int, dict]:
+    async with aiohttp.ClientSession() as session:
+        async with session.request(method, url, **kwargs) as response:
+            return response.status, await response.json(content_type=None)
+
+
+async def set_faults(sandbox_base: str, faults: dict[str, str], **extra: object) -> None:
+    status, body = await get_json(f"{sandbox_base}/__sandbox__/config", "PUT", json={"faults": faults, **extra})
+    assert status == 200, body

@@ -1,0 +1,190 @@
+"""Distributed mode under stress: shared queues, dying workers, malformed jobs, Redis down.
+
+Real worker processes and the API against the machine's Redis, each test under its own key
+prefix (deleted afterwards).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+import uuid
+
+import pytest
+import redis
+
+from tests.services import REDIS_URL, api, clean_redis, new_prefix, read_sse, sandbox, set_faults, start_search, worker
+
+_days = itertools.count(60)
+
+
+def fresh_date() -> str:
+    return f"+{next(_days)}"
+
+
+@pytest.fixture(scope="module")
+def box():
+    proc, base, host_map = sandbox()
+    asyncio.run(set_faults(base, {}, rate_limit=False))
+    yield base, host_map
+    proc.stop()
+
+
+@pytest.fixture
+def env(box):
+    prefix = new_prefix()
+    yield {"REDIS_URL": REDIS_URL, "FLIGHTCRAWL_REDIS_PREFIX": prefix, "FLIGHTCRAWL_HOST_MAP": box[1]}
+    clean_redis(prefix)
+
+
+@pytest.fixture
+def processes():
+    started = []
+    yield started
+    for proc in reversed(started):
+        proc.stop()
+
+
+def started_by(events):
+    """site -> worker ids that announced they started the job."""
+    found = {}
+    for e in events:
+        if e.event == "progress" and e.data.get("stage") == "started":
+            found.setdefault(e.data["source"], []).append(e.data["worker"])
+    return found
+
+
+def test_two_workers_share_a_queue_and_no_job_runs_twice(env, processes):
+    processes += [worker("ixigo", env), worker("ixigo", env)]
+    server, base = api(env, "--deadline", "10")
+    processes.append(server)
+
+    async def scenario():
+        tasks = [await start_search(base, travel_date=fresh_date(), sources="ixigo") for _ in range(12)]
+        return await asyncio.gather(*(read_sse(f"{base}/api/flight/stream/{t['task_id']}") for t in tasks))
+    try:
+        streams = asyncio.run(scenario())
+    except Exception:
+        print(server.output()[-4000:])
+        raise
+    workers_used = set()
+    for events in streams:
+        starts = started_by(events)["ixigo"]
+        assert len(starts) == 1  # exactly one worker handled each job
+        workers_used.add(starts[0])
+        assert events[-1].event == "TOTAL" and events[-1].data["sources"]["ixigo"]["status"] == "ok"
+    assert len(workers_used) == 2
+    client = redis.Redis.from_url(REDIS_URL)
+    assert client.llen(f"{env['FLIGHTCRAWL_REDIS_PREFIX']}:queue:ixigo") == 0
+
+
+def test_worker_killed_mid_search_job_is_redelivered(env, box, processes):
+    asyncio.run(set_faults(box[0], {}, rate_limit=False, delays={"mmt": 2.5}))
+    try:
+        first = worker("mmt", env)
+        processes.append(first)
+        server, base = api(env, "--deadline", "20")
+        processes.append(server)
+
+        async def scenario():
+            task = await start_search(base, travel_date=fresh_date(), sources="mmt")
+            url = f"{base}/api/flight/stream/{task['task_id']}"
+            seen = await read_sse(url, limit=2)  # queued, then started by the first worker
+            assert seen[1].data.get("stage") == "started"
+            processes.append(worker("mmt", env))  # a second worker joins...
+            first.kill()  # ...and the first dies (SIGKILL) while the site is answering it
+            return await read_sse(url)
+        started = time.monotonic()
+        events = asyncio.run(scenario())
+        elapsed = time.monotonic() - started
+    finally:
+        asyncio.run(set_faults(box[0], {}, rate_limit=False))
+    starts = started_by(events)["mmt"]
+    assert len(starts) == 2 and starts[0] != starts[1]  # re-delivered to the other worker
+    total = events[-1].data
+    assert total["sources"]["mmt"]["status"] == "ok"
+    keys = [o["flight_key"] for g in total["flights"].values() for o in g.get("mmt", [])]
+    assert len(keys) == len(set(keys)) > 0  # nothing processed twice into TOTAL
+    assert elapsed < 20
+
+
+def test_worker_killed_with_no_other_worker_times_out_by_the_deadline(env, box, processes):
+    asyncio.run(set_faults(box[0], {}, rate_limit=False, delays={"mmt": 3.0}))
+    try:
+        only = worker("mmt", env)
+        processes.append(only)
+        server, base = api(env, "--deadline", "5")
+        processes.append(server)
+
+        async def scenario():
+            task = await start_search(base, travel_date=fresh_date(), sources="mmt")
+            url = f"{base}/api/flight/stream/{task['task_id']}"
+            await read_sse(url, limit=2)
+            only.kill()
+            return await read_sse(url)
+        started = time.monotonic()
+        events = asyncio.run(scenario())
+        elapsed = time.monotonic() - started
+    finally:
+        asyncio.run(set_faults(box[0], {}, rate_limit=False))
+    assert events[-1].event == "TOTAL"
+    assert events[-1].data["sources"]["mmt"]["status"] == "timeout"
+    assert elapsed < 5 + 1.5
+
+
+def test_malformed_jobs_are_reported_and_skipped(env, processes):
+    processes.append(worker("ixigo", env))
+    server, base = api(env, "--deadline", "10")
+    processes.append(server)
+    prefix = env["FLIGHTCRAWL_REDIS_PREFIX"]
+    client = redis.Redis.from_url(REDIS_URL)
+    bad_task = str(uuid.uuid4())
+    # A task the API knows, whose job is broken: its site must end with an error status.
+    client.hset(f"{prefix}:task:{bad_task}", mapping={
+        "query": json.dumps({"origin": "DEL", "destination": "BOM", "date": "2027-01-01", "adults": 1, "children": 0,
+                             "infants": 0, "cabin": "economy"}),
+        "sources": json.dumps(["ixigo"]), "deadline": str(time.time() + 10), "created": str(time.time())})
+    client.zadd(f"{prefix}:pending", {bad_task: time.time() + 10})
+    queue = f"{prefix}:queue:ixigo"
+    client.lpush(queue, b"\xff not json", b"[1, 2]", json.dumps({"task_id": "x"}),
+                 json.dumps({"task_id": bad_task, "site": "ixigo", "args": "DEL-BOM", "deadline": time.time() + 10}))
+
+    async def scenario():
+        broken = await read_sse(f"{base}/api/flight/stream/{bad_task}", timeout=15)
+        task = await start_search(base, travel_date=fresh_date(), sources="ixigo")
+        healthy = await read_sse(f"{base}/api/flight/stream/{task['task_id']}")
+        return broken, healthy
+    broken, healthy = asyncio.run(scenario())
+    status = broken[-1].data["sources"]["ixigo"]
+    assert status["status"] == "error" and "malformed job" in status["reason"]
+    assert healthy[-1].data["sources"]["ixigo"]["status"] == "ok"  # the worker survived
+    assert client.llen(f"{prefix}:dead:ixigo") == 4
+    assert processes[0].alive()
+
+
+def test_redis_unreachable_is_a_clear_error_not_a_hang(processes):
+    env = {"REDIS_URL": "redis://127.0.0.1:1/0", "FLIGHTCRAWL_REDIS_PREFIX": new_prefix()}
+    server, base = api(env)
+    processes.append(server)
+    lonely = worker("ixigo", env)
+    processes.append(lonely)
+
+    async def scenario():
+        import aiohttp
+
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
+            started = time.monotonic()
+            async with session.get(f"{base}/api/flight/start",
+                                   params={"from": "DEL", "to": "BOM", "travel_date": "+9"}) as r:
+                start = r.status, await r.json(), time.monotonic() - started
+            async with session.get(f"{base}/healthz") as r:
+                health = r.status, await r.json()
+        return start, health
+    (status, body, elapsed), (health_status, health) = asyncio.run(scenario())
+    assert status == 503 and body["error"] == "backend_unavailable"
+    assert elapsed < 5
+    assert health_status == 503
+    time.sleep(1.5)
+    assert lonely.alive() and "Redis unavailable" in lonely.output()
