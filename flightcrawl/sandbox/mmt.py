@@ -175,7 +175,7 @@ def stream_routes(config: SandboxConfig, contract: ModuleType,
         except ValueError as exc:
             return _bad(str(exc))
         fault = config.fault(contract.NAME)
-        if fault and (response := await generic_fault(request, fault, "akamai")) is not None:
+        if fault and (response := await generic_fault(request, fault, "akamai", contract.TITLE)) is not None:
             return response
         if delay := config.delays.get(contract.NAME):
             await asyncio.sleep(delay)
