@@ -14,7 +14,7 @@ def test_fixture(case):
 
 
 def test_every_site_has_fixtures_for_success_and_failure():
-    for site in ("mmt", "ixigo"):
+    for site in ("mmt", "ixigo", "goibibo"):
         results = [json.loads((c / "expected.json").read_text()) for c in (ROOT / site).iterdir()]
         assert any(r.get("normalized") for r in results), site
         errors = {r["error"] for r in results if "error" in r}
@@ -48,3 +48,18 @@ def test_ixigo_takes_cheapest_fare_family():
     result = run_case(ROOT / "ixigo" / "skeleton_del_bom")
     connection = next(o for o in result["normalized"] if o["stops"] == 1)
     assert connection["price"] == 8640
+
+
+def test_goibibo_reads_the_mmt_format_as_its_own_site():
+    result = run_case(ROOT / "goibibo" / "skeleton_del_bom")
+    direct, nearby, connection = result["normalized"]
+    assert {o["source"] for o in result["normalized"]} == {"goibibo"}
+    assert nearby["destination"] == "NMI"
+    assert connection["flight_numbers"] == ["QP1127", "QP1404"]
+    assert connection["arrival"] == "2026-12-21T01:30:00+05:30"
+    assert direct["deep_link"] == "https://www.goibibo.com/flights/air-DEL-BOM-20261220--1-0-0-E-D/"
+
+
+def test_goibibo_cut_stream_keeps_whole_frames():
+    result = run_case(ROOT / "goibibo" / "cut_mid_frame")
+    assert result["complete"] is False and len(result["normalized"]) == 2

@@ -7,12 +7,13 @@ import aiohttp
 import pytest
 
 from flightcrawl.hostmap import rewrite_url
+from flightcrawl.parsers import goibibo as goibibo_parser
 from flightcrawl.parsers import ixigo as ixigo_parser
 from flightcrawl.parsers import mmt as mmt_parser
 from flightcrawl.query import SearchQuery
 from flightcrawl.sandbox.app import SandboxServer
 from flightcrawl.sandbox.faults import SandboxConfig
-from flightcrawl.sites import ixigo, mmt
+from flightcrawl.sites import goibibo, ixigo, mmt
 
 QUERY = SearchQuery.parse("DEL", "BOM", "2026-12-20", now=dt.date(2026, 1, 1))
 
@@ -110,3 +111,20 @@ def test_config_endpoint_switches_faults_and_rejects_unknown_ones():
             faulted = r.status
         return bad, faulted
     assert run(check) == (400, 500)
+
+
+@pytest.mark.parametrize("missing", goibibo.REQUIRED_HEADERS)
+def test_goibibo_has_its_own_host_and_mmt_header_gate(missing):
+    async def check(server, session):
+        url = rewrite_url(goibibo.search_url(QUERY, "req-1", now_ms=1), server.host_map)
+        assert f"/{goibibo.API_HOST}/" in url and goibibo.API_HOST != mmt.API_HOST
+        headers = {k: v for k, v in goibibo.search_headers("dev-1", "ua").items() if k != missing}
+        async with session.get(url, headers=headers) as response:
+            gate = response.status, await response.text()
+        async with session.get(url, headers=goibibo.search_headers("dev-1", "ua")) as response:
+            body = await response.read()
+        return gate, body
+    gate, body = run(check)
+    assert gate == (403, f"Missing Header {missing}")
+    page = goibibo_parser.parse(body, QUERY)
+    assert page.complete and {o.source for o in page.options} == {"goibibo"}

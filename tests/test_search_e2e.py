@@ -1,4 +1,4 @@
-"""Both spiders end to end: the real CLI, the sandbox over loopback HTTP, every fault mode."""
+"""Every spider end to end: the real CLI, the sandbox over loopback HTTP, every fault mode."""
 
 import datetime as dt
 
