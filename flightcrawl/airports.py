@@ -62,6 +62,14 @@ _CITY_SPELLINGS = {
 }
 
 
+def site_city(code: str) -> str:
+    """The city as Indian sites print it ("Delhi", "Bengaluru"), where the database spells it
+    otherwise ("New Delhi", "Bangalore"); else the database's city."""
+    name = city(code)
+    printed = {db: site for site, db in _CITY_SPELLINGS.items()}.get(name.casefold())
+    return printed.title() if printed else name
+
+
 def resolve_place(text: str, country_code: str | None = "IN") -> str | None:
     """An IATA code for a place as sites print it ("Bhopal", "HYD"), or None when unknown.
 

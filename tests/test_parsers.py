@@ -14,7 +14,7 @@ def test_fixture(case):
 
 
 def test_every_site_has_fixtures_for_success_and_failure():
-    for site in ("mmt", "ixigo"):
+    for site in ("mmt", "ixigo", "emt", "goibibo"):
         results = [json.loads((c / "expected.json").read_text()) for c in (ROOT / site).iterdir()]
         assert any(r.get("normalized") for r in results), site
         errors = {r["error"] for r in results if "error" in r}
@@ -48,3 +48,48 @@ def test_ixigo_takes_cheapest_fare_family():
     result = run_case(ROOT / "ixigo" / "skeleton_del_bom")
     connection = next(o for o in result["normalized"] if o["stops"] == 1)
     assert connection["price"] == 8640
+
+
+def test_emt_skeleton_price_is_tf_not_the_coupon_price():
+    result = run_case(ROOT / "emt" / "skeleton_del_bom")
+    first = result["normalized"][0]
+    assert first["flight_numbers"] == ["6E2054"]  # AC "6E" + FN "2054"
+    assert first["price"] == 6218  # TF, not TTDIS 6000
+    assert first["offers"] == ["Use code EMTFLY and get ₹ 218 instant discount"]
+    assert first["deep_link"] == ("https://flight.easemytrip.com/FlightList/Index?srch=DEL-Delhi-India|"
+                                  "BOM-Mumbai-India|04/10/2026&px=1-0-0&cbn=0&ar=undefined&isow=true&isdm=true")
+
+
+def test_emt_connection_and_next_day_arrival_from_segment_dates():
+    result = run_case(ROOT / "emt" / "connection_next_day")
+    direct, connection = result["normalized"]
+    assert direct["arrival"] == "2026-12-21T01:05:00+05:30"
+    assert connection["flight_numbers"] == ["AI2417", "AI2893"]
+    assert connection["layovers"] == ["BLR"] and connection["stops"] == 1
+    assert connection["duration_minutes"] == 335
+    assert result["rejected"] == ["option 2: FL names segment 7, absent from dctFltDtl"]
+
+
+def test_emt_party_total_and_cheapest_fare_in_the_list():
+    result = run_case(ROOT / "emt" / "party_with_infant")
+    assert [o["price"] for o in result["normalized"]] == [16779, 15399]
+
+
+def test_emt_cut_and_malformed_bodies_are_told_apart():
+    assert "cut off mid-document" in run_case(ROOT / "emt" / "cut_mid_document")["reason"]
+    assert "malformed JSON" in run_case(ROOT / "emt" / "malformed_json")["reason"]
+
+
+def test_goibibo_reads_the_mmt_format_as_its_own_site():
+    result = run_case(ROOT / "goibibo" / "skeleton_del_bom")
+    direct, nearby, connection = result["normalized"]
+    assert {o["source"] for o in result["normalized"]} == {"goibibo"}
+    assert nearby["destination"] == "NMI"
+    assert connection["flight_numbers"] == ["QP1127", "QP1404"]
+    assert connection["arrival"] == "2026-12-21T01:30:00+05:30"
+    assert direct["deep_link"] == "https://www.goibibo.com/flights/air-DEL-BOM-20261220--1-0-0-E-D/"
+
+
+def test_goibibo_cut_stream_keeps_whole_frames():
+    result = run_case(ROOT / "goibibo" / "cut_mid_frame")
+    assert result["complete"] is False and len(result["normalized"]) == 2

@@ -2,17 +2,22 @@
 
 import asyncio
 import datetime as dt
+import json
+import re
 
 import aiohttp
 import pytest
 
 from flightcrawl.hostmap import rewrite_url
+from flightcrawl.parsers import emt as emt_parser
+from flightcrawl.parsers import goibibo as goibibo_parser
 from flightcrawl.parsers import ixigo as ixigo_parser
 from flightcrawl.parsers import mmt as mmt_parser
 from flightcrawl.query import SearchQuery
+from flightcrawl.sandbox import emt as emt_replica
 from flightcrawl.sandbox.app import SandboxServer
 from flightcrawl.sandbox.faults import SandboxConfig
-from flightcrawl.sites import ixigo, mmt
+from flightcrawl.sites import emt, goibibo, ixigo, mmt
 
 QUERY = SearchQuery.parse("DEL", "BOM", "2026-12-20", now=dt.date(2026, 1, 1))
 
@@ -110,3 +115,79 @@ def test_config_endpoint_switches_faults_and_rejects_unknown_ones():
             faulted = r.status
         return bad, faulted
     assert run(check) == (400, 500)
+
+
+def emt_url(server):
+    return rewrite_url(emt.search_url(now_ms=1788696063212), server.host_map)
+
+
+def test_emt_answers_the_documented_post_with_one_json_document():
+    async def fetch(server, session):
+        bodies = []
+        for _ in range(2):
+            async with session.post(emt_url(server), json=emt.search_body(QUERY, "trace-1"),
+                                    headers=emt.search_headers("ua")) as response:
+                assert response.headers["Content-Type"].startswith("application/json")
+                bodies.append(await response.read())
+        async with session.get(emt_url(server)) as response:
+            get_status = response.status
+        return bodies, get_status
+    (first, second), get_status = run(fetch)
+    assert first == second and get_status == 405
+    doc = json.loads(first)
+    assert {"C", "A", "Cnty", "SQ", "dctFltDtl", "j"} <= doc.keys()
+    segment = next(iter(doc["dctFltDtl"].values()))
+    assert {"AC", "FN", "OG", "DT", "DDT", "DTM", "ADT", "ATM", "DUR", "STP"} <= segment.keys()
+    assert re.fullmatch(r"[A-Z][a-z]{2}-\d{2}[A-Z][a-z]{2}\d{4}", segment["DDT"])  # Sun-20Dec2026
+    page = emt_parser.parse(first, QUERY)
+    assert page.complete and not page.rejected
+    assert len(page.options) == len(emt_replica.offers_for("DEL", "BOM", QUERY.date, "economy"))
+
+
+@pytest.mark.parametrize("change", [
+    {"deptDT": "20/12/2026"},
+    {"adt": 1},  # counts are strings
+    {"Cabin": 7},
+    {"org": "XXX"},
+])
+def test_emt_rejects_a_malformed_body(change):
+    async def check(server, session):
+        async with session.post(emt_url(server), json={**emt.search_body(QUERY, "t"), **change}) as r:
+            malformed = r.status
+        body = {k: v for k, v in emt.search_body(QUERY, "t").items() if k != "TraceId"}
+        async with session.post(emt_url(server), json=body) as r:
+            missing = r.status, (await r.json())["Message"]
+        return malformed, missing
+    malformed, missing = run(check)
+    assert malformed == 400
+    assert missing == (400, "The request is invalid: missing TraceId")
+
+
+def test_emt_bot_manager_is_aws_waf():
+    async def check(server, session):
+        seen = []
+        for fault in ("gate403", "challenge"):
+            await session.put(server.base_url + "/__sandbox__/config", json={"faults": {"emt": fault}})
+            async with session.post(emt_url(server), json=emt.search_body(QUERY, "t")) as r:
+                seen.append((r.status, r.headers.get("Server"), r.headers.get("x-amzn-waf-action"), await r.text()))
+        return seen
+    (denied, _, _, _), (challenged, _, action, page) = run(check)
+    assert denied == 403
+    assert (challenged, action) == (202, "challenge") and "challenge.js" in page
+
+
+@pytest.mark.parametrize("missing", goibibo.REQUIRED_HEADERS)
+def test_goibibo_has_its_own_host_and_mmt_header_gate(missing):
+    async def check(server, session):
+        url = rewrite_url(goibibo.search_url(QUERY, "req-1", now_ms=1), server.host_map)
+        assert f"/{goibibo.API_HOST}/" in url and goibibo.API_HOST != mmt.API_HOST
+        headers = {k: v for k, v in goibibo.search_headers("dev-1", "ua").items() if k != missing}
+        async with session.get(url, headers=headers) as response:
+            gate = response.status, await response.text()
+        async with session.get(url, headers=goibibo.search_headers("dev-1", "ua")) as response:
+            body = await response.read()
+        return gate, body
+    gate, body = run(check)
+    assert gate == (403, f"Missing Header {missing}")
+    page = goibibo_parser.parse(body, QUERY)
+    assert page.complete and {o.source for o in page.options} == {"goibibo"}

@@ -1,4 +1,4 @@
-"""Both spiders end to end: the real CLI, the sandbox over loopback HTTP, every fault mode."""
+"""Every spider end to end: the real CLI, the sandbox over loopback HTTP, every fault mode."""
 
 import datetime as dt
 
@@ -113,3 +113,5 @@ def test_blocked_reason_names_the_gate():
     assert "403" in total["sources"]["mmt"]["reason"] and "AkamaiGHost" in total["sources"]["mmt"]["reason"]
     total = search_json("DEL", "BOM", DATE, "--fault", "ixigo=rate429", "--sources", "ixigo")
     assert "429" in total["sources"]["ixigo"]["reason"]
+    total = search_json("DEL", "BOM", DATE, "--fault", "emt=gate403", "--sources", "emt")
+    assert "403" in total["sources"]["emt"]["reason"] and "awselb" in total["sources"]["emt"]["reason"]

@@ -3,6 +3,9 @@
 Format per shared/sources.md §1.3: frames HANDSHAKE (response-headers), pre-search, one or
 more `response` frames, then `id: END`. The results document has `cardList` (groups of
 cards) and `journeyMap` (legs keyed by "ORIG$DEST$YYYY-MM-DD HH:MM$CC-NNN").
+
+The same platform serves Goibibo (§6): `parse_stream` takes the site's contract module
+(NAME, TITLE, listing_url) so both sites share one reading of the format.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import datetime as dt
 import gzip
 import json
 import zlib
+from types import ModuleType
 
 from flightcrawl.fields import strip_html
 from flightcrawl.items import RawOption
@@ -33,7 +37,13 @@ TOTAL_ROW = "TOTAL"
 
 def parse(body: bytes, query: SearchQuery, content_type: str = "text/event-stream",
           fetched_at: str | None = None) -> SearchPage:
-    reject_html(body, content_type, site.TITLE)
+    return parse_stream(site, body, query, content_type, fetched_at)
+
+
+def parse_stream(contract: ModuleType, body: bytes, query: SearchQuery,
+                 content_type: str = "text/event-stream", fetched_at: str | None = None) -> SearchPage:
+    """Read a `search-stream-dt` body for the site whose contract module is `contract`."""
+    reject_html(body, content_type, contract.TITLE)
     frames, cut = parse_frames(body)
     if not frames:
         raise BadResponse("no SSE frames in the response")
@@ -52,11 +62,11 @@ def parse(body: bytes, query: SearchQuery, content_type: str = "text/event-strea
         for group in doc.get("cardList") or []:
             cards.extend(group if isinstance(group, list) else [group])
         journeys.update(doc.get("journeyMap") or {})
-    deep_link = site.listing_url(query)
+    deep_link = contract.listing_url(query)
     options, rejected = [], []
     for card in cards:
         try:
-            options.append(_option(card, journeys, query, deep_link, fetched_at))
+            options.append(_option(contract.NAME, card, journeys, deep_link, fetched_at))
         except (BadResponse, KeyError, TypeError, ValueError, AttributeError) as exc:
             rejected.append(f"card {card.get('flightNumber', '?') if isinstance(card, dict) else '?'}: "
                             f"{getattr(exc, 'reason', None) or exc!r}")
@@ -81,7 +91,7 @@ def _decode(data: str, frame_id: str | None) -> dict:
     return doc
 
 
-def _option(card: dict, journeys: dict[str, dict], query: SearchQuery, deep_link: str,
+def _option(source: str, card: dict, journeys: dict[str, dict], deep_link: str,
             fetched_at: str | None) -> RawOption:
     journey_keys = card.get("journeyKeys") or []
     if isinstance(journey_keys, str):
@@ -106,7 +116,7 @@ def _option(card: dict, journeys: dict[str, dict], query: SearchQuery, deep_link
     stops = len(legs) - 1 + sum(int(leg.get("stops") or 0) for _, leg in legs)
     total = _breakup_total(card)
     return RawOption(
-        source=site.NAME,
+        source=source,
         flight_numbers=[card.get("flightNumber") or heading.get("cd") or ""],
         airline=strip_html(heading.get("nm", "")),
         airline_code=codes[0] if codes else None,

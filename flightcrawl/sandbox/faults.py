@@ -63,10 +63,28 @@ CLOUDFLARE_CHALLENGE = (
     "<noscript>Enable JavaScript and cookies to continue</noscript></div></body></html>"
 )
 AKAMAI_CHALLENGE = (
-    "<!DOCTYPE html><html><head><title>MakeMyTrip</title></head><body>"
+    "<!DOCTYPE html><html><head><title>{title}</title></head><body>"
     "<div id=\"sec-if-cpt-container\"><p>Please wait while we verify your browser (challenge)</p></div>"
     "<script src=\"/E3ikd27e0/akam/13/pixel_5c2d\" defer></script>"
     "<noscript>Please enable JavaScript to view the page content.</noscript></body></html>"
+)
+# AWS WAF (EaseMyTrip, sources.md §3.2): a block is a bare 403 from the load balancer; a
+# challenge is HTTP 202 with a page that runs challenge.js to mint the aws-waf-token cookie.
+AWS_WAF_DENIED = (
+    "<html>\r\n<head><title>403 Forbidden</title></head>\r\n<body>\r\n"
+    "<center><h1>403 Forbidden</h1></center>\r\n</body>\r\n</html>\r\n"
+)
+AWS_WAF_CHALLENGE = (
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title></title>"
+    "<script type=\"text/javascript\">window.awsWafCookieDomainList = [];"
+    "window.gokuProps = {\"key\":\"AQIDAHjcYu/GjX+QlghicBg\",\"iv\":\"D549pgCGBgAAAK7c\",\"context\":\"sandbox\"};"
+    "</script><script src=\"https://8c4a1f2b.edge.sdk.awswaf.com/8c4a1f2b/4d9e/challenge.js\"></script>"
+    "</head><body><div id=\"challenge-container\"></div><script type=\"text/javascript\">"
+    "AwsWafIntegration.saveReferrer();AwsWafIntegration.checkForceRefresh().then((forceRefresh) => {"
+    "if (forceRefresh) {AwsWafIntegration.forceRefreshToken().then(() => {window.location.reload(true);});}"
+    "else {AwsWafIntegration.getToken().then(() => {window.location.reload(true);});}});</script>"
+    "<noscript><h1>JavaScript is disabled</h1>In order to continue, you need to verify that you're not a "
+    "robot by solving a CAPTCHA puzzle.</noscript></body></html>"
 )
 ERROR_500 = (
     "<html><head><title>500 Internal Server Error</title></head>"
@@ -74,8 +92,13 @@ ERROR_500 = (
 )
 
 
-async def generic_fault(request: web.Request, fault: str, vendor: str) -> web.StreamResponse | None:
-    """The faults that look the same whatever the format; None for format-specific ones."""
+async def generic_fault(request: web.Request, fault: str, vendor: str,
+                        title: str = "MakeMyTrip") -> web.StreamResponse | None:
+    """The faults that look the same whatever the format; None for format-specific ones.
+
+    `vendor` is the site's bot manager: "akamai", "awswaf", else Cloudflare; `title` is the
+    site's name on an Akamai challenge page.
+    """
     if fault == "reset":
         if request.transport is not None:
             request.transport.close()
@@ -84,6 +107,9 @@ async def generic_fault(request: web.Request, fault: str, vendor: str) -> web.St
     if fault == "http500":
         return web.Response(status=500, text=ERROR_500, content_type="text/html")
     if fault == "gate403":
+        if vendor == "awswaf":
+            return web.Response(status=403, text=AWS_WAF_DENIED, content_type="text/html",
+                                headers={"Server": "awselb/2.0"})
         if vendor == "akamai":
             return web.Response(status=403, text=AKAMAI_DENIED.format(path=request.path),
                                 content_type="text/html", headers={"Server": "AkamaiGHost"})
@@ -94,7 +120,10 @@ async def generic_fault(request: web.Request, fault: str, vendor: str) -> web.St
         return web.json_response({"errors": [{"message": "Too many requests"}]}, status=429,
                                  headers={"Retry-After": "5"})
     if fault == "challenge":
-        page = AKAMAI_CHALLENGE if vendor == "akamai" else CLOUDFLARE_CHALLENGE
+        if vendor == "awswaf":
+            return web.Response(status=202, text=AWS_WAF_CHALLENGE, content_type="text/html",
+                                headers={"x-amzn-waf-action": "challenge"})
+        page = AKAMAI_CHALLENGE.format(title=title) if vendor == "akamai" else CLOUDFLARE_CHALLENGE
         return web.Response(status=200, text=page, content_type="text/html")
     return None
 

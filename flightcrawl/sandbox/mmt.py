@@ -3,6 +3,9 @@
 Reproduces the header gate (each missing header: its own 403 naming it), the parameter
 formats, and the SSE framing with base64(gzip(JSON)) result frames (shared/sources.md §1.3).
 Searches return nearby airports at either end, as the real site does.
+
+The platform also serves Goibibo (§6): `stream_routes` and `platform_offers` take the site's
+contract module (NAME, API_HOST, SEARCH_PATH, CABIN_CODES, REQUIRED_HEADERS, NEARBY_AIRPORTS).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import gzip
 import json
 import re
 import zlib
+from types import ModuleType
 
 from aiohttp import web
 
@@ -23,7 +27,6 @@ from flightcrawl.sandbox.faults import SandboxConfig, generic_fault
 from flightcrawl.sandbox.sse import cut_here, frame, open_stream
 from flightcrawl.sites import mmt as site
 
-CABINS = {code: cabin for cabin, code in site.CABIN_CODES.items()}
 OFFERS = ("FLAT ₹ {n} OFF using MMTSUPER", "Get Flat 10% OFF using FLYMON",
           "FLAT ₹ {n} OFF using MMTSUPER | FLAT 500 OFF on ICICI Credit Cards using MMTICICIFEST.")
 
@@ -54,7 +57,7 @@ def _font(text: str, color: str = "#000000") -> str:
 
 
 def results_document(flights: list[tuple[catalog.Flight, int]], adults: int, children: int,
-                     infants: int, heading: tuple[str, str]) -> dict:
+                     infants: int, heading: tuple[str, str], offers: tuple[str, ...] = OFFERS) -> dict:
     """The results JSON for (flight, fare per adult) pairs, in the site's shapes."""
     card_list, journey_map = [], {}
     for flight, fare in flights:
@@ -96,7 +99,7 @@ def results_document(flights: list[tuple[catalog.Flight, int]], adults: int, chi
             "rKey": f"RKEY:{zlib.crc32(flight.key.encode()):010d}:{len(card_list)}_0",
         }
         if fare % 3 == 0:
-            card["couponPersuasionText"] = _font(OFFERS[fare % len(OFFERS)].format(n=fare % 300 + 100))
+            card["couponPersuasionText"] = _font(offers[fare % len(offers)].format(n=fare % 300 + 100))
         card_list.append([card])
     return {
         "cardList": card_list,
@@ -115,8 +118,10 @@ def _bad(reason: str) -> web.Response:
                              status=400)
 
 
-def parse_request(request: web.Request) -> tuple[str, str, dt.date, tuple[int, int, int], str]:
+def parse_request(request: web.Request, contract: ModuleType = site
+                  ) -> tuple[str, str, dt.date, tuple[int, int, int], str]:
     query = request.query
+    cabins = {code: cabin for cabin, code in contract.CABIN_CODES.items()}
     match = re.fullmatch(r"([A-Z]{3})-([A-Z]{3})-(\d{8})", query.get("it", ""))
     if not match:
         raise ValueError("it must be ORIG-DEST-YYYYMMDD")
@@ -125,9 +130,9 @@ def parse_request(request: web.Request) -> tuple[str, str, dt.date, tuple[int, i
     pax = re.fullmatch(r"A-(\d)_C-(\d)_I-(\d)", query.get("pax", ""))
     if not pax:
         raise ValueError("pax must be A-n_C-n_I-n")
-    cabin = CABINS.get(query.get("cc", ""))
+    cabin = cabins.get(query.get("cc", ""))
     if cabin is None:
-        raise ValueError(f"cc must be one of {', '.join(CABINS)}")
+        raise ValueError(f"cc must be one of {', '.join(cabins)}")
     for needed in ("crId", "cur", "pfm"):
         if not query.get(needed):
             raise ValueError(f"{needed} is required")
@@ -138,31 +143,46 @@ def parse_request(request: web.Request) -> tuple[str, str, dt.date, tuple[int, i
 
 def offers_for(origin: str, destination: str, day: dt.date, cabin: str) -> list[tuple[catalog.Flight, int]]:
     """(flight, fare per adult) for every flight MakeMyTrip lists, nearby airports included, cheapest first."""
-    pairs = [(a, b) for a in (origin, *catalog.nearby(origin)) for b in (destination, *catalog.nearby(destination))]
-    return sorted(catalog.site_offers(site.NAME, pairs, day, cabin), key=lambda pair: pair[1])
+    return platform_offers(site, origin, destination, day, cabin)
+
+
+def platform_offers(contract: ModuleType, origin: str, destination: str, day: dt.date,
+                    cabin: str) -> list[tuple[catalog.Flight, int]]:
+    """(flight, fare per adult) for every flight the site lists, cheapest first; nearby
+    airports at either end when its contract says the site returns them."""
+    def ends(code: str) -> tuple[str, ...]:
+        return (code, *catalog.nearby(code)) if contract.NEARBY_AIRPORTS else (code,)
+    pairs = [(a, b) for a in ends(origin) for b in ends(destination)]
+    return sorted(catalog.site_offers(contract.NAME, pairs, day, cabin), key=lambda pair: pair[1])
 
 
 def routes(config: SandboxConfig) -> list[web.RouteDef]:
-    prefix = f"/{site.API_HOST}"
+    return stream_routes(config, site)
+
+
+def stream_routes(config: SandboxConfig, contract: ModuleType,
+                  offers: tuple[str, ...] = OFFERS) -> list[web.RouteDef]:
+    """The `search-stream-dt` endpoint of the site whose contract module is `contract`."""
+    prefix = f"/{contract.API_HOST}"
 
     async def search(request: web.Request) -> web.StreamResponse:
-        for header in site.REQUIRED_HEADERS:
+        for header in contract.REQUIRED_HEADERS:
             if not request.headers.get(header):
                 return web.Response(status=403, text=f"Missing Header {header}",
                                     headers={"Server": "AkamaiGHost"})
         try:
-            origin, destination, day, (adults, children, infants), cabin = parse_request(request)
+            origin, destination, day, (adults, children, infants), cabin = parse_request(request, contract)
         except ValueError as exc:
             return _bad(str(exc))
-        fault = config.fault(site.NAME)
-        if fault and (response := await generic_fault(request, fault, "akamai")) is not None:
+        fault = config.fault(contract.NAME)
+        if fault and (response := await generic_fault(request, fault, "akamai", contract.TITLE)) is not None:
             return response
-        if delay := config.delays.get(site.NAME):
+        if delay := config.delays.get(contract.NAME):
             await asyncio.sleep(delay)
-        offers = [] if fault == "empty" else offers_for(origin, destination, day, cabin)
+        listed = [] if fault == "empty" else platform_offers(contract, origin, destination, day, cabin)
         heading = (airports.city(origin), airports.city(destination))
-        half = (len(offers) + 1) // 2
-        chunks = [offers[:half], offers[half:]] if offers else [[]]
+        half = (len(listed) + 1) // 2
+        chunks = [listed[:half], listed[half:]] if listed else [[]]
         stream = await open_stream(request, {"Server": "AkamaiGHost"})
         await stream.write(frame(json.dumps({"App-Ver": ["1.0.0"], "Currency": ["INR"], "Region": ["in"]}),
                                  id="HANDSHAKE", event="response-headers"))
@@ -171,7 +191,7 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         if fault == "slow":
             await asyncio.sleep(config.slow_seconds)
         for number, chunk in enumerate(chunks, start=2):
-            data = encode_frame_data(results_document(chunk, adults, children, infants, heading))
+            data = encode_frame_data(results_document(chunk, adults, children, infants, heading, offers))
             if fault == "malformed":
                 data = base64.b64encode(gzip.compress(b'{"cardList": [[{"flightNumber": "6E 1"')).decode()
             payload = frame(data, id=str(number), event="response")
@@ -184,4 +204,4 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         await stream.write_eof()
         return stream
 
-    return [web.get(prefix + site.SEARCH_PATH, search)]
+    return [web.get(prefix + contract.SEARCH_PATH, search)]

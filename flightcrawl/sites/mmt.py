@@ -13,6 +13,8 @@ API_HOST = "flights-cb.makemytrip.com"
 HOSTS = (API_HOST,)
 SEARCH_PATH = "/api/search-stream-dt"
 WEB_ORIGIN = "https://www.makemytrip.com"
+# A search returns nearby airports at both ends (BLR-GOI also lists GOX), §1.3.
+NEARBY_AIRPORTS = True
 
 CABIN_CODES = {
     "economy": "E",

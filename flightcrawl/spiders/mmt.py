@@ -19,5 +19,6 @@ class MmtSpider(FlightSpider):
     parse_body = staticmethod(parser.parse)
 
     def search_requests(self, query: SearchQuery) -> Iterable[Request]:
-        url = site.search_url(query, request_id=str(uuid.uuid4()))
-        yield self.request(url, site.search_headers(self.device_id, self.settings.get("USER_AGENT")))
+        # self.site, not the module: GoibiboSpider runs this for Goibibo's contract.
+        url = self.site.search_url(query, request_id=str(uuid.uuid4()))
+        yield self.request(url, self.site.search_headers(self.device_id, self.settings.get("USER_AGENT")))

@@ -1,0 +1,30 @@
+"""Goibibo replica: `GET <API_HOST>/api/search-stream-dt`, MakeMyTrip's platform (shared/sources.md §6).
+
+The endpoint, gate, framing and document are MakeMyTrip's replica (flightcrawl.sandbox.mmt), run
+for Goibibo's contract: its host (a CHOICE, see flightcrawl.sites.goibibo), its name (faults,
+prices) and whether it lists nearby airports. Only the offer texts are Goibibo's own
+(illustrative: no capture shows Goibibo's coupon codes).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aiohttp import web
+
+from flightcrawl.sandbox import catalog
+from flightcrawl.sandbox import mmt as platform
+from flightcrawl.sandbox.faults import SandboxConfig
+from flightcrawl.sites import goibibo as site
+
+OFFERS = ("Get ₹ {n} OFF using GOFLY", "FLAT ₹ {n} OFF on HDFC Bank Credit Cards using GOHDFC",
+          "Get ₹ {n} OFF using GOFLY | Extra 5% OFF with goCash+")
+
+
+def offers_for(origin: str, destination: str, day: dt.date, cabin: str) -> list[tuple[catalog.Flight, int]]:
+    """(flight, fare per adult) for every flight Goibibo lists, cheapest first."""
+    return platform.platform_offers(site, origin, destination, day, cabin)
+
+
+def routes(config: SandboxConfig) -> list[web.RouteDef]:
+    return platform.stream_routes(config, site, OFFERS)
