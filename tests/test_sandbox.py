@@ -7,12 +7,13 @@ import aiohttp
 import pytest
 
 from flightcrawl.hostmap import rewrite_url
+from flightcrawl.parsers import cleartrip as cleartrip_parser
 from flightcrawl.parsers import ixigo as ixigo_parser
 from flightcrawl.parsers import mmt as mmt_parser
 from flightcrawl.query import SearchQuery
 from flightcrawl.sandbox.app import SandboxServer
 from flightcrawl.sandbox.faults import SandboxConfig
-from flightcrawl.sites import ixigo, mmt
+from flightcrawl.sites import cleartrip, ixigo, mmt
 
 QUERY = SearchQuery.parse("DEL", "BOM", "2026-12-20", now=dt.date(2026, 1, 1))
 
@@ -30,6 +31,10 @@ def mmt_url(server):
 
 def ixigo_url(server):
     return rewrite_url(ixigo.search_url(QUERY), server.host_map)
+
+
+def cleartrip_url(server):
+    return rewrite_url(cleartrip.search_url(QUERY), server.host_map)
 
 
 @pytest.mark.parametrize("missing", mmt.REQUIRED_HEADERS)
@@ -110,3 +115,44 @@ def test_config_endpoint_switches_faults_and_rejects_unknown_ones():
             faulted = r.status
         return bad, faulted
     assert run(check) == (400, 500)
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({}, 403),
+    ({"app-agent": "DESKTOP"}, 200),
+    ({"X-Requested-With": "XMLHttpRequest", "Referer": "https://www.cleartrip.com/"}, 200),
+    ({"X-Requested-With": "XMLHttpRequest"}, 403),
+])
+def test_cleartrip_wants_either_documented_header_form(headers, status):
+    async def check(server, session):
+        async with session.get(cleartrip_url(server), headers=headers) as response:
+            return response.status, response.headers.get("Server")
+    got, server_header = run(check)
+    assert got == status
+    assert server_header == "AkamaiGHost" or status == 200
+
+
+def test_cleartrip_rejects_a_date_not_dd_mm_yyyy():
+    async def check(server, session):
+        url = cleartrip_url(server).replace("depart_date=20%2F12%2F2026", "depart_date=2026-12-20")
+        async with session.get(url, headers={"app-agent": "DESKTOP"}) as response:
+            return response.status
+    assert "depart_date=20%2F12%2F2026" in cleartrip.search_url(QUERY)
+    assert run(check) == 400
+
+
+def test_cleartrip_fills_fares_from_the_second_call_of_a_search():
+    async def fetch(server, session):
+        bodies = []
+        for _ in range(3):
+            async with session.get(cleartrip_url(server), headers=cleartrip.search_headers("ua", "r")) as response:
+                assert response.headers["Content-Type"].startswith("application/json")
+                bodies.append(await response.read())
+        return bodies
+    first, second, third = run(fetch)
+    with pytest.raises(cleartrip_parser.FaresPending):
+        cleartrip_parser.parse(first, QUERY)
+    assert second == third
+    page = cleartrip_parser.parse(second, QUERY)
+    assert len(page.options) >= 5 and not page.rejected
+    assert any(len(o.flight_numbers) == 2 for o in page.options)  # a connection, "__"-joined
