@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from flightcrawl.sites import SITES
 from tests.fixture_cases import ROOT, cases, run_case
 
 
@@ -14,7 +15,7 @@ def test_fixture(case):
 
 
 def test_every_site_has_fixtures_for_success_and_failure():
-    for site in ("mmt", "ixigo", "emt", "goibibo"):
+    for site in SITES:
         results = [json.loads((c / "expected.json").read_text()) for c in (ROOT / site).iterdir()]
         assert any(r.get("normalized") for r in results), site
         errors = {r["error"] for r in results if "error" in r}
@@ -93,3 +94,26 @@ def test_goibibo_reads_the_mmt_format_as_its_own_site():
 def test_goibibo_cut_stream_keeps_whole_frames():
     result = run_case(ROOT / "goibibo" / "cut_mid_frame")
     assert result["complete"] is False and len(result["normalized"]) == 2
+def test_cleartrip_reads_leg_ids_and_next_day_connection():
+    direct, connection = run_case(ROOT / "cleartrip" / "skeleton_del_bom")["normalized"]
+    assert direct["flight_numbers"] == ["6E303"]
+    assert direct["departure"] == "2026-09-10T20:00:00+05:30"  # epoch 1789050600 at Delhi
+    assert direct["price"] == 4899  # totalPrice = totalBaseFare 4100 + totalTax 799
+    assert connection["flight_numbers"] == ["AI809", "AI2494"]  # "__"-joined leg ids
+    assert connection["layovers"] == ["HYD"]
+    assert connection["arrival"] == "2026-09-11T03:40:00+05:30"
+
+
+def test_cleartrip_first_answer_without_fares_says_so():
+    result = run_case(ROOT / "cleartrip" / "fares_pending_first_call")
+    assert result["error"] == "bad_response" and "later call" in result["reason"]
+
+
+def test_cleartrip_cut_body_is_told_from_malformed_json():
+    assert "cut off" in run_case(ROOT / "cleartrip" / "cut_mid_document")["reason"]
+    assert "malformed JSON" in run_case(ROOT / "cleartrip" / "malformed_json")["reason"]
+
+
+def test_cleartrip_keeps_readable_cards_beside_unreadable_ones():
+    result = run_case(ROOT / "cleartrip" / "unreadable_cards_rejected")
+    assert len(result["normalized"]) == 2 and len(result["rejected"]) == 3

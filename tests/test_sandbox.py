@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from flightcrawl.hostmap import rewrite_url
+from flightcrawl.parsers import cleartrip as cleartrip_parser
 from flightcrawl.parsers import emt as emt_parser
 from flightcrawl.parsers import goibibo as goibibo_parser
 from flightcrawl.parsers import ixigo as ixigo_parser
@@ -17,7 +18,7 @@ from flightcrawl.query import SearchQuery
 from flightcrawl.sandbox import emt as emt_replica
 from flightcrawl.sandbox.app import SandboxServer
 from flightcrawl.sandbox.faults import SandboxConfig
-from flightcrawl.sites import emt, goibibo, ixigo, mmt
+from flightcrawl.sites import cleartrip, emt, goibibo, ixigo, mmt
 
 QUERY = SearchQuery.parse("DEL", "BOM", "2026-12-20", now=dt.date(2026, 1, 1))
 
@@ -35,6 +36,10 @@ def mmt_url(server):
 
 def ixigo_url(server):
     return rewrite_url(ixigo.search_url(QUERY), server.host_map)
+
+
+def cleartrip_url(server):
+    return rewrite_url(cleartrip.search_url(QUERY), server.host_map)
 
 
 @pytest.mark.parametrize("missing", mmt.REQUIRED_HEADERS)
@@ -191,3 +196,42 @@ def test_goibibo_has_its_own_host_and_mmt_header_gate(missing):
     assert gate == (403, f"Missing Header {missing}")
     page = goibibo_parser.parse(body, QUERY)
     assert page.complete and {o.source for o in page.options} == {"goibibo"}
+@pytest.mark.parametrize(("headers", "status"), [
+    ({}, 403),
+    ({"app-agent": "DESKTOP"}, 200),
+    ({"X-Requested-With": "XMLHttpRequest", "Referer": "https://www.cleartrip.com/"}, 200),
+    ({"X-Requested-With": "XMLHttpRequest"}, 403),
+])
+def test_cleartrip_wants_either_documented_header_form(headers, status):
+    async def check(server, session):
+        async with session.get(cleartrip_url(server), headers=headers) as response:
+            return response.status, response.headers.get("Server")
+    got, server_header = run(check)
+    assert got == status
+    assert server_header == "AkamaiGHost" or status == 200
+
+
+def test_cleartrip_rejects_a_date_not_dd_mm_yyyy():
+    async def check(server, session):
+        url = cleartrip_url(server).replace("depart_date=20%2F12%2F2026", "depart_date=2026-12-20")
+        async with session.get(url, headers={"app-agent": "DESKTOP"}) as response:
+            return response.status
+    assert "depart_date=20%2F12%2F2026" in cleartrip.search_url(QUERY)
+    assert run(check) == 400
+
+
+def test_cleartrip_fills_fares_from_the_second_call_of_a_search():
+    async def fetch(server, session):
+        bodies = []
+        for _ in range(3):
+            async with session.get(cleartrip_url(server), headers=cleartrip.search_headers("ua", "r")) as response:
+                assert response.headers["Content-Type"].startswith("application/json")
+                bodies.append(await response.read())
+        return bodies
+    first, second, third = run(fetch)
+    with pytest.raises(cleartrip_parser.FaresPending):
+        cleartrip_parser.parse(first, QUERY)
+    assert second == third
+    page = cleartrip_parser.parse(second, QUERY)
+    assert len(page.options) >= 5 and not page.rejected
+    assert any(len(o.flight_numbers) == 2 for o in page.options)  # a connection, "__"-joined

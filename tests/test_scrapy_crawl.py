@@ -3,10 +3,16 @@
 import json
 import os
 import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from flightcrawl.sites import SITES
 from tests.conftest import REPO, command
+
+FIXTURES = REPO / "tests" / "fixtures"
 
 
 def crawl(site, host_map, *args, tmp_path):
@@ -17,7 +23,7 @@ def crawl(site, host_map, *args, tmp_path):
     return result, out
 
 
-@pytest.mark.parametrize("site", ["mmt", "ixigo", "emt", "goibibo"])
+@pytest.mark.parametrize("site", list(SITES))
 def test_scrapy_crawl_exports_normalized_options(site, sandbox_process, tmp_path):
     result, out = crawl(site, sandbox_process.host_map, "-a", "date=+30", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -34,3 +40,59 @@ def test_scrapy_crawl_with_bad_arguments_ends_with_a_status_line(sandbox_process
     assert result.returncode == 0
     assert "flightcrawl mmt: error (bad search arguments: date:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+class FaresNeverCome:
+    """A stand-in for Cleartrip that answers every call with cards and empty fares."""
+
+    def __init__(self) -> None:
+        body = (FIXTURES / "cleartrip" / "fares_pending_first_call" / "body.json").read_bytes()
+        calls = self.calls = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                calls.append(time.monotonic())
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json;charset=UTF-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.host_map = f"www.cleartrip.com=http://127.0.0.1:{self.server.server_port}/www.cleartrip.com"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def gaps(self) -> list[float]:
+        return [later - earlier for earlier, later in zip(self.calls, self.calls[1:], strict=False)]
+
+
+@pytest.fixture
+def fares_never_come():
+    stub = FaresNeverCome()
+    yield stub
+    stub.server.shutdown()
+
+
+def test_cleartrip_asks_again_a_few_times_then_says_fares_never_came(fares_never_come, tmp_path):
+    from flightcrawl.sites.cleartrip import POLL_WAITS
+
+    result, _ = crawl("cleartrip", fares_never_come.host_map, "-a", "date=+30", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(fares_never_come.calls) == 1 + len(POLL_WAITS)
+    assert all(gap >= wait - 0.05 for gap, wait in zip(fares_never_come.gaps(), POLL_WAITS, strict=True))
+    assert "flightcrawl cleartrip: bad_response (2 cards but no fares yet" in result.stderr
+    assert f"still none after {1 + len(POLL_WAITS)} calls" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cleartrip_stops_asking_when_the_deadline_leaves_no_time(fares_never_come, tmp_path):
+    started = time.monotonic()
+    result, _ = crawl("cleartrip", fares_never_come.host_map, "-a", "date=+30", "-s", "FLIGHTCRAWL_DEADLINE=1.5",
+                      tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len(fares_never_come.calls) == 2  # 0.5 s wait fits, the next 1 s wait does not
+    assert "flightcrawl cleartrip: timeout (" in result.stderr and "no time left in the deadline" in result.stderr
+    assert time.monotonic() - started < 15

@@ -180,7 +180,7 @@ class FlightSpider(Spider):
             job.callbacks_running -= 1
             self.crawler.signals.send_catch_log(fc_signals.job_progress, job=job)
 
-    def parse_search(self, response: Response) -> Iterable[RawOption]:
+    def parse_search(self, response: Response) -> Iterable[RawOption | Request]:
         job = self.outcome
         fetched_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
@@ -188,7 +188,7 @@ class FlightSpider(Spider):
             page = type(self).parse_body(response.body, job.query, content_type=content_type,
                                          fetched_at=fetched_at)
         except SiteError as exc:
-            job.fail(exc.status, exc.reason)
+            yield from self.on_site_error(exc, response)
             return
         for reason in page.rejected:
             job.entries_rejected += 1
@@ -198,6 +198,12 @@ class FlightSpider(Spider):
             kept = f"; {len(page.options)} options from whole frames kept" if page.options else ""
             job.fail(Status.BAD_RESPONSE, (page.note or "response body cut off") + kept)
         yield from page.options
+
+    def on_site_error(self, exc: SiteError, response: Response) -> Iterable[Request]:
+        """The site's answer says the search failed: record it. A site whose answer can also mean
+        "ask again later" overrides this to return the follow-up request instead."""
+        self.outcome.fail(exc.status, exc.reason)
+        return ()
 
     def on_error(self, failure: Failure) -> None:
         status, reason = classify_failure(failure)
