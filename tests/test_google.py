@@ -9,7 +9,8 @@ from flightcrawl import protowire
 from flightcrawl.parsers import google as parser
 from flightcrawl.query import SearchQuery
 from flightcrawl.sites import google as site
-from flightcrawl.status import Blocked, Status
+from flightcrawl.spiders.google import GoogleSpider
+from flightcrawl.status import BadResponse, Blocked, Status
 
 
 def query(origin="DEL", destination="BOM", date="2026-12-20", **party) -> SearchQuery:
@@ -107,3 +108,25 @@ def test_redirects_say_what_they_are():
     assert isinstance(consent, Blocked) and "consent" in consent.reason
     assert parser.redirect_error(302, "https://www.google.com/sorry/index?continue=x").status is Status.BLOCKED
     assert parser.redirect_error(301, "https://www.google.com/travel/flights").status is Status.ERROR
+
+
+def test_spider_ends_with_an_error_status_for_a_party_google_does_not_take():
+    spider = GoogleSpider(origin="DEL", destination="BOM", date="+30", adults=5, children=4, infants=2)
+    assert list(spider.search_requests(spider.query)) == []
+    assert spider.outcome.status is Status.ERROR and "at most 9" in spider.outcome.reason
+
+
+@pytest.mark.parametrize("tag", ['<script class="ds:1" nonce="n">', "<script nonce=n class='ds:1'>",
+                                 "<SCRIPT class=ds:1>", '<script class="js ds:1">'])
+def test_ds1_script_found_however_its_tag_is_spelt(tag):
+    body = f"<html><body>{tag}AF_initDataCallback({{key: 'ds:1', data:[null,null,null,[null]], sideChannel: {{}}}});" \
+           "</script></body></html>"
+    page = parser.parse(body.encode(), query())
+    assert (page.options, page.complete) == ([], True)
+
+
+@pytest.mark.parametrize("tag", ['<script class="ds:10">', '<script class="ds:0">', "<script>"])
+def test_other_scripts_are_not_ds1(tag):
+    body = f"<html><body>{tag}AF_initDataCallback({{data:[]}});</script></body></html>"
+    with pytest.raises(BadResponse, match="no ds:1 script"):
+        parser.parse(body.encode(), query())

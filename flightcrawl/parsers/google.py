@@ -31,7 +31,8 @@ from flightcrawl.status import BadResponse, Blocked, SiteError
 # get no flight numbers, the airline code from `payload[7][1][1]`, and are clubbed by schedule.
 FLIGHT_NUMBER_AT = 22
 
-_DS1 = re.compile(rb"<script\b[^>]*\bclass\s*=\s*[\"']?ds:1[\"'\s>]", re.IGNORECASE)
+_SCRIPT_TAG = re.compile(rb"<script\b([^>]*)>", re.IGNORECASE)
+_DS1_CLASS = re.compile(rb"\bclass\s*=\s*[\"']?(?:[^\"'>]*\s)?ds:1(?=[\"'\s]|$)", re.IGNORECASE)
 _SCRIPT_END = re.compile(rb"</script\s*>", re.IGNORECASE)
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _HTML_END = re.compile(rb"</html\s*>\s*$", re.IGNORECASE)
@@ -45,14 +46,13 @@ def parse(body: bytes, query: SearchQuery, content_type: str = "text/html; chars
           fetched_at: str | None = None) -> SearchPage:
     if not body.strip():
         raise BadResponse("empty response")
-    opening = _DS1.search(body)
+    opening = next((tag for tag in _SCRIPT_TAG.finditer(body) if _DS1_CLASS.search(tag.group(1))), None)
     if opening is None:
         _reject_page(body)
-    start = body.find(b">", opening.start()) + 1
-    closing = _SCRIPT_END.search(body, start)
+    closing = _SCRIPT_END.search(body, opening.end())
     if closing is None:
         raise BadResponse("page cut off inside its ds:1 script")
-    payload = _payload(body[start:closing.start()].decode("utf-8", "replace"))
+    payload = _payload(body[opening.end():closing.start()].decode("utf-8", "replace"))
     complete = bool(_HTML_END.search(body[-256:]))
     note = "" if complete else "page cut off after its ds:1 script (its data is whole and kept)"
     if payload is None:
