@@ -53,10 +53,10 @@ def parse(body: bytes, query: SearchQuery, content_type: str = "text/html; chars
     if closing is None:
         raise BadResponse("page cut off inside its ds:1 script")
     payload = _payload(body[opening.end():closing.start()].decode("utf-8", "replace"))
-    complete = bool(_HTML_END.search(body[-256:]))
-    note = "" if complete else "page cut off after its ds:1 script (its data is whole and kept)"
+    # A whole ds:1 script is a whole answer. Whether the rest of the page arrived is the
+    # download's business (Scrapy flags "dataloss"), not `</html>`'s, which Google may omit.
     if payload is None:
-        return SearchPage(complete=complete, note=note)
+        return SearchPage()
     airline_codes = _airline_codes(payload)
     deep_link = site.listing_url(query)
     options, rejected = [], []
@@ -65,7 +65,7 @@ def parse(body: bytes, query: SearchQuery, content_type: str = "text/html; chars
             options.append(_option(itinerary, airline_codes, deep_link, fetched_at))
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             rejected.append(f"itinerary {index}: {exc if isinstance(exc, ValueError) else repr(exc)}")
-    return SearchPage(options=options, complete=complete, note=note, rejected=rejected)
+    return SearchPage(options=options, rejected=rejected)
 
 
 def redirect_error(status: int, location: str) -> SiteError:
@@ -88,9 +88,8 @@ def _reject_page(body: bytes) -> NoReturn:
         raise Blocked(f"consent wall instead of results{shown}; the SOCS/CONSENT cookie was not accepted")
     if any(mark in head for mark in _SORRY_MARKS):
         raise Blocked(f"Google's unusual-traffic captcha page instead of results{shown}")
-    if not _HTML_END.search(body[-256:]):
-        raise BadResponse("page cut off before its ds:1 script")
-    raise BadResponse(f"no ds:1 script in the page{shown}")
+    ends = "" if _HTML_END.search(body[-256:]) else "; the page stops before </html> (cut off?)"
+    raise BadResponse(f"no ds:1 script in the page{shown}{ends}")
 
 
 def _payload(script: str) -> list | None:
