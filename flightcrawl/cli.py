@@ -112,8 +112,10 @@ def render_table(total: dict[str, Any], sources: list[str], query: SearchQuery) 
         stops = "non-stop" if not summary["stops"] else (
             f"{summary['stops']} via {','.join(summary['layovers'])}" if summary["layovers"]
             else f"{summary['stops']} stop")
+        # "~": a site showed no flight number; its offer is placed by airline and times.
+        flight = "+".join(summary["flight_numbers"]) or f"{summary['airline_code']} (no number)"
         cells = [
-            "+".join(summary["flight_numbers"]),
+            flight + (" ~" if summary.get("match") == "schedule" else ""),
             summary["airline"][:18],
             f"{summary['origin']}-{summary['destination']}",
             f"{departure:%H:%M}",
@@ -139,11 +141,14 @@ def render_table(total: dict[str, Any], sources: list[str], query: SearchQuery) 
     lines.append("")
     lines.append(f"{counts['flights']} flights, {counts['options']} offers, "
                  f"{counts['on_several_sites']} on more than one site. * = cheapest site for that flight.")
+    if any(summary.get("match") == "schedule" for summary in total["summary"].values()):
+        lines.append("~ = a site gave no flight number: offer identified and clubbed by airline, airports, times.")
     lines.append("Sources:")
+    name_width = max([12, *(len(title(source)) for source in sources)])
     for source in sources:
         status = total["sources"].get(source, {})
         reason = f" - {status['reason']}" if status.get("reason") else ""
-        lines.append(f"  {title(source):<12} {status.get('status', '?'):<13} "
+        lines.append(f"  {title(source):<{name_width}} {status.get('status', '?'):<13} "
                      f"{status.get('options', 0):>3} options  {status.get('elapsed', 0):.2f} s{reason}")
     return "\n".join(lines)
 

@@ -2,10 +2,16 @@
 
 Pure and deterministic. The identity of a flight is its legs' canonical flight numbers plus
 the first leg's local departure date ("6E354@2026-12-20", "AI809+AI2494@2026-12-20").
+
+An option without flight numbers (`match` "schedule", e.g. from Google Flights) joins the
+flight-number group with the same airline code, origin, destination, departure and arrival;
+when no group (or more than one) has that schedule, it keeps its own schedule key. Its
+flight's summary then says `"match": "schedule"`, a weaker match than `"flight_number"`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,6 +27,16 @@ def _price_order(option: dict[str, Any]) -> tuple:
     return (option["price"], option["source"], option["departure"])
 
 
+def _by_schedule(option: dict[str, Any]) -> bool:
+    return option.get("match") == "schedule" or not option.get("flight_numbers")
+
+
+def _schedule(option: dict[str, Any]) -> tuple:
+    """What a schedule match compares; instants, so offsets spelt differently still agree."""
+    return (option["airline_code"], option["origin"], option["destination"],
+            dt.datetime.fromisoformat(option["departure"]), dt.datetime.fromisoformat(option["arrival"]))
+
+
 def club(
     options: Iterable[FlightOption | Mapping[str, Any]],
     statuses: Mapping[str, SourceStatus | Mapping[str, Any]] | None = None,
@@ -32,8 +48,23 @@ def club(
     currencies are not compared: the cheapest is taken within the most common currency.
     """
     groups: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    unnumbered = []
     for option in map(_as_dict, options):
-        groups.setdefault(option["flight_key"], {}).setdefault(option["source"], []).append(option)
+        if _by_schedule(option):
+            unnumbered.append(option)
+        else:
+            groups.setdefault(option["flight_key"], {}).setdefault(option["source"], []).append(option)
+
+    # Flight-number groups by schedule, to place the options that have no flight number.
+    schedules: dict[tuple, set[str]] = {}
+    for key, by_source in groups.items():
+        for source_options in by_source.values():
+            for option in source_options:
+                schedules.setdefault(_schedule(option), set()).add(key)
+    for option in unnumbered:
+        found = schedules.get(_schedule(option), set())
+        key = next(iter(found)) if len(found) == 1 else option["flight_key"]
+        groups.setdefault(key, {}).setdefault(option["source"], []).append(option)
 
     summaries = {}
     for key, by_source in groups.items():
@@ -67,9 +98,11 @@ def _summary(key: str, by_source: dict[str, list[dict[str, Any]]]) -> dict[str, 
     comparable = {s: o for s, o in best.items() if o["currency"] == currency}
     cheapest_source, cheapest = min(comparable.items(), key=lambda item: _price_order(item[1]))
     dearest = max(o["price"] for o in comparable.values())
+    by_schedule = sorted(s for s, opts in by_source.items() if any(_by_schedule(o) for o in opts))
+    numbered = [o for opts in by_source.values() for o in opts if not _by_schedule(o)]
     return {
         "flight_key": key,
-        "flight_numbers": cheapest["flight_numbers"],
+        "flight_numbers": min(numbered, key=_price_order)["flight_numbers"] if numbered else [],
         "airline": cheapest["airline"],
         "airline_code": cheapest["airline_code"],
         "origin": cheapest["origin"],
@@ -83,5 +116,6 @@ def _summary(key: str, by_source: dict[str, list[dict[str, Any]]]) -> dict[str, 
         "prices": {s: {"price": o["price"], "currency": o["currency"]} for s, o in sorted(best.items())},
         "spread": dearest - cheapest["price"],
         "sources": sorted(by_source),
-        "match": "flight_number",
+        "match": "schedule" if by_schedule else "flight_number",
+        "matched_by_schedule": by_schedule,  # sites whose options here had no flight number
     }

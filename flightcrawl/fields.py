@@ -126,8 +126,10 @@ def layover_codes(places: list[str]) -> list[str]:
 
 # An IATA airline designator is two characters, letters or digits but not two digits
 # (6E, 9I, I5, AI); the flight number is 1-4 digits, optionally with a suffix letter.
-_FLIGHT = re.compile(r"^(?P<cc>(?:[A-Z]\d|\d[A-Z]|[A-Z]{2}))[\s-]*(?P<num>\d{1,4})(?P<sfx>[A-Z]?)$")
-CANONICAL_FLIGHT = re.compile(r"^(?:[A-Z]\d|\d[A-Z]|[A-Z]{2})[1-9]\d{0,3}[A-Z]?$")
+_DESIGNATOR = r"(?:[A-Z]\d|\d[A-Z]|[A-Z]{2})"
+_FLIGHT = re.compile(rf"^(?P<cc>{_DESIGNATOR})[\s-]*(?P<num>\d{{1,4}})(?P<sfx>[A-Z]?)$")
+CANONICAL_FLIGHT = re.compile(rf"^{_DESIGNATOR}[1-9]\d{{0,3}}[A-Z]?$")
+AIRLINE_CODE = re.compile(rf"^{_DESIGNATOR}$")
 
 
 def canonical_flight_number(text: str) -> str:

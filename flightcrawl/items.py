@@ -15,7 +15,9 @@ class RawOption:
     """One itinerary as one site shows it; strings as the site spells them."""
 
     source: str
-    flight_numbers: list[str]  # per leg, any spelling: "6E 309", "6E-309", "AI2977"
+    # per leg, any spelling: "6E 309", "6E-309", "AI2977"; empty when the site shows none (the
+    # option is then identified by airline_code and its times: see FlightOption.match)
+    flight_numbers: list[str]
     airline: str  # display name, possibly HTML-wrapped
     airline_code: str | None  # marketing carrier of the first leg, if the site gives it
     origin: str  # IATA of the first leg's departure airport (actually flown)
@@ -44,8 +46,10 @@ class FlightOption:
     """One itinerary at one site's price, canonical across sites."""
 
     source: str
-    flight_key: str  # "6E354@2026-12-20"; legs joined by "+"
-    flight_numbers: list[str]  # canonical per leg: "6E354"
+    # "6E354@2026-12-20" (legs joined by "+"); without flight numbers, the schedule:
+    # "AI@DEL0600-BOM0815@2026-12-20" ("+1" after the arrival time when it is the next day)
+    flight_key: str
+    flight_numbers: list[str]  # canonical per leg: "6E354"; empty when the site gave none
     airline: str
     airline_code: str
     origin: str
@@ -64,6 +68,9 @@ class FlightOption:
     deep_link: str
     fetched_at: str
     task_id: str | None = None
+    # How the option is identified: "flight_number", or "schedule" when the site gave no flight
+    # number (airline + airports + departure and arrival times; a weaker match).
+    match: str = "flight_number"
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -79,3 +79,24 @@ def test_validation_finds_implausible_options():
     assert problems(dataclasses.replace(option, flight_numbers=["6E0354"]))
     assert problems(dataclasses.replace(option, stops=0, flight_numbers=["6E1", "6E2"]))
     assert problems(dataclasses.replace(option, deep_link=""))
+
+
+def test_option_without_flight_number_is_identified_by_its_schedule():
+    option = normalize_option(raw(flight_numbers=[], airline_code="AI", departure_time="06:00",
+                                  arrival_time="08:15", duration=135), query())
+    assert option.flight_key == "AI@DEL0600-BOM0815@2026-12-20"
+    assert (option.flight_numbers, option.airline_code, option.match) == ([], "AI", "schedule")
+    assert problems(option) == []
+    next_day = normalize_option(raw(flight_numbers=[""], airline_code="6E", departure_time="23:25",
+                                    arrival_time="01:30", duration=125), query())
+    assert next_day.flight_key == "6E@DEL2325-BOM0130+1@2026-12-20"
+    assert next_day.match == "schedule"
+    assert normalize_option(raw(), query()).match == "flight_number"
+
+
+def test_option_without_flight_number_needs_an_airline_code():
+    with pytest.raises(ValueError, match="airline code"):
+        normalize_option(raw(flight_numbers=[], airline_code=None), query())
+    option = normalize_option(raw(flight_numbers=[], airline_code="AI"), query())
+    assert problems(dataclasses.replace(option, airline_code="Air India"))
+    assert problems(dataclasses.replace(option, flight_numbers=["AI2993"]))

@@ -117,3 +117,23 @@ def test_cleartrip_cut_body_is_told_from_malformed_json():
 def test_cleartrip_keeps_readable_cards_beside_unreadable_ones():
     result = run_case(ROOT / "cleartrip" / "unreadable_cards_rejected")
     assert len(result["normalized"]) == 2 and len(result["rejected"]) == 3
+def test_google_reads_positions_connection_next_day_and_no_flight_number():
+    result = run_case(ROOT / "google" / "documented_shape_del_bom")
+    direct, connection, unnumbered = result["normalized"]
+    assert direct["flight_numbers"] == ["AI805"] and direct["departure"] == "2026-12-20T06:00:00+05:30"
+    assert connection["flight_numbers"] == ["6E6012", "6E5397"] and connection["layovers"] == ["HYD"]
+    assert connection["arrival"] == "2026-12-21T00:31:00+05:30"  # [None, 31] on the next day
+    assert unnumbered["flight_numbers"] == [] and unnumbered["airline_code"] == "AI"
+    assert unnumbered["flight_key"] == "AI@DEL0800-BOM1010@2026-12-20" and unnumbered["match"] == "schedule"
+    assert unnumbered["departure"] == "2026-12-20T08:00:00+05:30"  # [8]
+
+
+def test_google_consent_wall_is_blocked_and_says_consent():
+    result = run_case(ROOT / "google" / "consent_wall")
+    assert result["error"] == "blocked" and "consent" in result["reason"]
+
+
+def test_google_no_flights_in_both_documented_spellings():
+    for case in ("no_flights_error_status", "no_flights_null_list"):
+        result = run_case(ROOT / "google" / case)
+        assert (result["complete"], result["options"], result["rejected"]) == (True, [], []), case

@@ -12,13 +12,14 @@ from flightcrawl.hostmap import rewrite_url
 from flightcrawl.parsers import cleartrip as cleartrip_parser
 from flightcrawl.parsers import emt as emt_parser
 from flightcrawl.parsers import goibibo as goibibo_parser
+from flightcrawl.parsers import google as google_parser
 from flightcrawl.parsers import ixigo as ixigo_parser
 from flightcrawl.parsers import mmt as mmt_parser
 from flightcrawl.query import SearchQuery
 from flightcrawl.sandbox import emt as emt_replica
 from flightcrawl.sandbox.app import SandboxServer
 from flightcrawl.sandbox.faults import SandboxConfig
-from flightcrawl.sites import cleartrip, emt, goibibo, ixigo, mmt
+from flightcrawl.sites import cleartrip, emt, goibibo, google, ixigo, mmt
 
 QUERY = SearchQuery.parse("DEL", "BOM", "2026-12-20", now=dt.date(2026, 1, 1))
 
@@ -235,3 +236,61 @@ def test_cleartrip_fills_fares_from_the_second_call_of_a_search():
     page = cleartrip_parser.parse(second, QUERY)
     assert len(page.options) >= 5 and not page.rejected
     assert any(len(o.flight_numbers) == 2 for o in page.options)  # a connection, "__"-joined
+def google_url(server, query=QUERY):
+    return rewrite_url(google.search_url(query), server.host_map)
+
+
+def test_google_without_consent_cookie_is_sent_to_the_consent_wall():
+    async def check(server, session):
+        async with session.get(google_url(server), allow_redirects=False) as response:
+            return response.status, response.headers["Location"]
+    status, location = run(check)
+    assert status == 302 and location.startswith("https://consent.google.com/m?continue=")
+    assert "travel%2Fflights%2Fsearch%3Ftfs%3D" in location
+
+
+@pytest.mark.parametrize("change", [
+    lambda url: url.replace("tfs=", "tfx="),  # no tfs
+    lambda url: url.replace("tfs=", "tfs=%21%21"),  # not base64
+    lambda url: url.replace("tfs=Gh", "tfs=Gi"),  # not an Info message
+    lambda url: url.replace("curr=INR", "curr=USD"),  # the replica prices in INR
+])
+def test_google_rejects_a_malformed_query(change):
+    async def check(server, session):
+        async with session.get(change(google_url(server)), cookies=google.CONSENT_COOKIES) as response:
+            return response.status, await response.text()
+    status, text = run(check)
+    assert status == 400 and "malformed or illegal request" in text
+
+
+def test_google_reads_the_party_back_and_prices_it():
+    party = SearchQuery.parse("DEL", "BOM", "2026-12-20", adults=2, children=1, infants=1, now=dt.date(2026, 1, 1))
+
+    async def fetch(server, session):
+        bodies = []
+        for query in (QUERY, party):
+            async with session.get(google_url(server, query), cookies=google.CONSENT_COOKIES) as response:
+                assert response.headers["Content-Type"].startswith("text/html")
+                bodies.append(await response.read())
+        return bodies
+    single, family = run(fetch)
+
+    def prices(body, query):
+        return {(o.departure_time, o.arrival_time): o.price for o in google_parser.parse(body, query).options}
+    # Children pay the adult fare, a lap infant a flat fee.
+    assert prices(family, party) == {k: 3 * v + 1500 for k, v in prices(single, QUERY).items()}
+
+
+def test_google_page_is_deterministic_and_some_itineraries_have_no_number():
+    async def fetch(server, session):
+        bodies = []
+        for _ in range(2):
+            async with session.get(google_url(server), cookies=google.CONSENT_COOKIES) as response:
+                bodies.append(await response.read())
+        return bodies
+    first, second = run(fetch)
+    assert first == second
+    assert b'<script class="ds:1"' in first and b"AF_initDataCallback" in first
+    page = google_parser.parse(first, QUERY)
+    assert page.complete and not page.rejected
+    assert any(o.flight_numbers for o in page.options) and any(not o.flight_numbers for o in page.options)

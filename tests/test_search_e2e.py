@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from flightcrawl.pipelines.normalize import schedule_key
 from flightcrawl.query import parse_date
 from flightcrawl.sandbox import catalog
 from flightcrawl.sandbox.app import REPLICAS
@@ -36,10 +37,27 @@ def test_every_fault_has_an_expected_status():
     assert set(EXPECTED_STATUS) == set(FAULTS)
 
 
+def numbered(site: str, flight: catalog.Flight) -> bool:
+    """Whether `site` shows this flight's number (Google Flights leaves some out)."""
+    return getattr(REPLICAS[site], "lists_flight_number", lambda f: True)(flight)
+
+
+def schedule_key_of(flight: catalog.Flight) -> str:
+    return schedule_key(flight.carrier, flight.origin, flight.departure, flight.destination, flight.arrival)
+
+
 def truth(site: str, origin: str, destination: str, day: dt.date, adults=1, children=0, infants=0) -> dict:
-    """What the sandbox's catalog says each site must show: {flight key: party price}."""
+    """What the sandbox's catalog says each site must show: {clubbed flight key: party price}.
+
+    A flight a site lists without its number is clubbed by schedule into the flight's number
+    group when another site lists it with its number; otherwise it keeps its schedule key.
+    """
     offers = REPLICAS[site].offers_for(origin, destination, day, "economy")
-    return {f.key: catalog.party_total(fare, adults, children, infants) for f, fare in offers}
+    listed_with_number = {f.key for other in SITES if other != site
+                          for f, _ in REPLICAS[other].offers_for(origin, destination, day, "economy")
+                          if numbered(other, f)}
+    return {(f.key if numbered(site, f) or f.key in listed_with_number else schedule_key_of(f)):
+            catalog.party_total(fare, adults, children, infants) for f, fare in offers}
 
 
 def prices_by_site(total: dict) -> dict:
@@ -80,7 +98,8 @@ def test_party_prices_are_for_the_whole_party():
 
 def test_times_and_next_day_arrivals_match_the_catalog():
     total = search_json("DEL", "BOM", DATE)
-    flights = {f.key: f for f in catalog.flights("DEL", "BOM", parse_date(DATE))}
+    day = catalog.flights("DEL", "BOM", parse_date(DATE))
+    flights = {f.key: f for f in day} | {schedule_key_of(f): f for f in day}
     checked = 0
     for key, by_source in total["flights"].items():
         if key not in flights:
@@ -115,3 +134,27 @@ def test_blocked_reason_names_the_gate():
     assert "429" in total["sources"]["ixigo"]["reason"]
     total = search_json("DEL", "BOM", DATE, "--fault", "emt=gate403", "--sources", "emt")
     assert "403" in total["sources"]["emt"]["reason"] and "awselb" in total["sources"]["emt"]["reason"]
+
+
+def test_flights_without_numbers_are_clubbed_by_schedule():
+    total = search_json("DEL", "BOM", DATE)
+    flights = {f.key: f for f in catalog.flights("DEL", "BOM", parse_date(DATE))}
+    clubbed = 0
+    for key, summary in total["summary"].items():
+        google = total["flights"][key].get("google", [])
+        if google and not google[0]["flight_numbers"]:
+            assert google[0]["match"] == "schedule" and summary["match"] == "schedule"
+            assert summary["matched_by_schedule"] == ["google"]
+            if key in flights:  # clubbed into the flight-number group the other sites made
+                assert google[0]["flight_key"] == schedule_key_of(flights[key])
+                assert summary["flight_numbers"] == flights[key].flight_numbers
+                clubbed += 1
+        else:
+            assert summary["match"] == "flight_number" and summary["matched_by_schedule"] == []
+    assert clubbed >= 1
+
+
+def test_google_consent_wall_is_blocked_and_says_consent():
+    total = search_json("DEL", "BOM", DATE, "--fault", "google=challenge", "--sources", "google")
+    status = total["sources"]["google"]
+    assert status["status"] == "blocked" and "consent" in status["reason"], status

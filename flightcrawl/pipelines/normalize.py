@@ -9,6 +9,7 @@ from scrapy.crawler import Crawler
 
 from flightcrawl import airports
 from flightcrawl.fields import (
+    AIRLINE_CODE,
     carrier_of,
     layover_codes,
     parse_duration,
@@ -30,6 +31,18 @@ def flight_key(flight_numbers: list[str], departure_date: str) -> str:
     return "+".join(flight_numbers) + "@" + departure_date
 
 
+def schedule_key(airline_code: str, origin: str, departure: dt.datetime, destination: str,
+                 arrival: dt.datetime) -> str:
+    """The identity of an option without flight numbers: "AI@DEL0600-BOM0815@2026-12-20".
+
+    Times are local to each airport; "+N" follows the arrival time when it falls N days later.
+    """
+    days = (arrival.date() - departure.date()).days
+    later = f"+{days}" if days else ""
+    return (f"{airline_code}@{origin}{departure:%H%M}-{destination}{arrival:%H%M}{later}"
+            f"@{departure.date().isoformat()}")
+
+
 def _local(day: str, clock: str, airport: str) -> dt.datetime:
     naive = dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(clock.strip()))
     return naive.replace(tzinfo=airports.timezone(airport))
@@ -40,8 +53,10 @@ def normalize_option(raw: RawOption, query: SearchQuery, now: dt.datetime | None
     for field_name, code in (("origin", raw.origin), ("destination", raw.destination)):
         if not airports.is_airport(code or ""):
             raise ValueError(f"{field_name}: {code!r} is not a known airport")
-    numbers = split_flight_numbers(raw.flight_numbers if len(raw.flight_numbers) > 1
-                                   else raw.flight_numbers[0] if raw.flight_numbers else "")
+    # No flight number at all (Google Flights often shows none): identified by its schedule.
+    by_schedule = not any(strip_html(number) for number in raw.flight_numbers)
+    numbers = [] if by_schedule else split_flight_numbers(
+        raw.flight_numbers if len(raw.flight_numbers) > 1 else raw.flight_numbers[0])
     departure = _local(raw.departure_date, raw.departure_time, raw.origin)
     minutes = parse_duration(raw.duration) if raw.duration not in (None, "") else None
     if raw.arrival_date:
@@ -60,7 +75,7 @@ def normalize_option(raw: RawOption, query: SearchQuery, now: dt.datetime | None
     if arrival <= departure:
         raise ValueError(f"arrival: {arrival.isoformat()} is not after departure {departure.isoformat()}")
     if raw.stops is None:
-        stops, via = len(numbers) - 1, []
+        stops, via = (len(numbers) - 1 if numbers else len(raw.layovers)), []
     else:
         stops, via = parse_stops(raw.stops)
     layovers = layover_codes(raw.layovers or via)
@@ -75,11 +90,15 @@ def normalize_option(raw: RawOption, query: SearchQuery, now: dt.datetime | None
         per_adult = parse_price(raw.adult_price, currency)[0]
     else:
         per_adult = price // query.adults if query.travellers == query.adults else None
-    airline_code = (raw.airline_code or carrier_of(numbers[0])).strip().upper()
+    airline_code = (raw.airline_code or (carrier_of(numbers[0]) if numbers else "")).strip().upper()
+    if by_schedule and not AIRLINE_CODE.match(airline_code):
+        raise ValueError(f"flight number: none given, and no airline code to match by ({raw.airline_code!r})")
+    key = (schedule_key(airline_code, raw.origin, departure, raw.destination, arrival) if by_schedule
+           else flight_key(numbers, departure.date().isoformat()))
     fetched_at = raw.fetched_at or (now or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds")
     return FlightOption(
         source=raw.source,
-        flight_key=flight_key(numbers, departure.date().isoformat()),
+        flight_key=key,
         flight_numbers=numbers,
         airline=strip_html(raw.airline) or airline_code,
         airline_code=airline_code,
@@ -99,6 +118,7 @@ def normalize_option(raw: RawOption, query: SearchQuery, now: dt.datetime | None
         deep_link=raw.deep_link or "",
         fetched_at=fetched_at,
         task_id=raw.task_id,
+        match="schedule" if by_schedule else "flight_number",
     )
 
 

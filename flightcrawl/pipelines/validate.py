@@ -6,7 +6,7 @@ import datetime as dt
 
 from scrapy.crawler import Crawler
 
-from flightcrawl.fields import CANONICAL_FLIGHT
+from flightcrawl.fields import AIRLINE_CODE, CANONICAL_FLIGHT
 from flightcrawl.items import FlightOption
 from flightcrawl.pipelines import Dropped, count_drop
 from flightcrawl.pipelines.normalize import MAX_DURATION_MINUTES
@@ -17,7 +17,11 @@ CURRENCIES = {"INR", "USD", "EUR", "AED", "GBP", "SGD"}
 def problems(option: FlightOption) -> list[str]:
     """Why an option cannot be shown; empty when it is fine."""
     found = []
-    if not option.flight_numbers or not all(CANONICAL_FLIGHT.match(n) for n in option.flight_numbers):
+    if option.match == "schedule":
+        if option.flight_numbers or not AIRLINE_CODE.match(option.airline_code):
+            found.append(f"schedule match: needs an airline code and no flight numbers, got "
+                         f"{option.airline_code!r} and {option.flight_numbers!r}")
+    elif not option.flight_numbers or not all(CANONICAL_FLIGHT.match(n) for n in option.flight_numbers):
         found.append(f"flight_numbers: {option.flight_numbers!r} not canonical")
     if option.origin == option.destination:
         found.append("route: origin equals destination")
