@@ -2,10 +2,12 @@
 
 import base64
 import datetime as dt
+import time
 
 import pytest
 
 from flightcrawl import protowire
+from flightcrawl.jobs import SearchJob
 from flightcrawl.parsers import google as parser
 from flightcrawl.query import SearchQuery
 from flightcrawl.sites import google as site
@@ -111,9 +113,12 @@ def test_redirects_say_what_they_are():
 
 
 def test_spider_ends_with_an_error_status_for_a_party_google_does_not_take():
-    spider = GoogleSpider(origin="DEL", destination="BOM", date="+30", adults=5, children=4, infants=2)
-    assert list(spider.search_requests(spider.query)) == []
-    assert spider.outcome.status is Status.ERROR and "at most 9" in spider.outcome.reason
+    spider = GoogleSpider()
+    party = SearchQuery.parse("DEL", "BOM", "+30", adults=5, children=4, infants=2)
+    job = SearchJob(task_id="t", site="google", query=party, deadline_at=time.monotonic() + 30)
+    spider._current = job  # as start_job() does while building a job's requests
+    assert list(spider.search_requests(party)) == []
+    assert job.status is Status.ERROR and "at most 9" in job.reason
 
 
 @pytest.mark.parametrize("tag", ['<script class="ds:1" nonce="n">', "<script nonce=n class='ds:1'>",
