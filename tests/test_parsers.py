@@ -14,7 +14,7 @@ def test_fixture(case):
 
 
 def test_every_site_has_fixtures_for_success_and_failure():
-    for site in ("mmt", "ixigo"):
+    for site in ("mmt", "ixigo", "yatra"):
         results = [json.loads((c / "expected.json").read_text()) for c in (ROOT / site).iterdir()]
         assert any(r.get("normalized") for r in results), site
         errors = {r["error"] for r in results if "error" in r}
@@ -48,3 +48,21 @@ def test_ixigo_takes_cheapest_fare_family():
     result = run_case(ROOT / "ixigo" / "skeleton_del_bom")
     connection = next(o for o in result["normalized"] if o["stops"] == 1)
     assert connection["price"] == 8640
+
+
+def test_yatra_reads_rendered_connections_and_next_day_arrivals():
+    result = run_case(ROOT / "yatra" / "rendered_del_bom")
+    by_key = {o["flight_key"]: o for o in result["normalized"]}
+    connection = by_key["6E1340+6E725@2026-12-20"]
+    assert connection["layovers"] == ["HYD"] and connection["stops"] == 1
+    assert connection["arrival"] == "2026-12-21T04:15:00+05:30"  # from the "+1 day" mark
+    assert by_key["AI696@2026-12-20"]["arrival"] == "2026-12-21T01:00:00+05:30"
+    assert by_key["AI2313+AI523@2026-12-20"]["layovers"] == ["MAA"]
+
+
+def test_yatra_cut_page_keeps_whole_cards_and_distrusts_the_last():
+    result = run_case(ROOT / "yatra" / "cut_mid_card")
+    assert result["complete"] is False
+    # The cut fell in the third card's price ("₹ 14,1"): read, it would be ₹141.
+    assert [o["price"] for o in result["normalized"]] == [6389, 12978]
+    assert result["rejected"] == ["card 3: the last card before the cut may be incomplete"]
