@@ -30,7 +30,7 @@ NEARBY = {"BOM": ("NMI",), "NMI": ("BOM",), "GOI": ("GOX",), "GOX": ("GOI",)}
 INFANT_FARE = 1500  # flat per lap infant, domestic
 CABIN_FACTOR = {"economy": 1.0, "premium_economy": 1.7, "business": 3.6, "first": 5.5}
 # Each site's typical markup over the airline's fare, and how often it lists a flight.
-SITE_BIAS = {"mmt": (0.030, 0.93), "ixigo": (0.000, 0.90)}
+SITE_BIAS = {"mmt": (0.030, 0.93), "ixigo": (0.000, 0.90), "yatra": (0.015, 0.88)}
 DEFAULT_BIAS = (0.02, 0.9)
 
 
