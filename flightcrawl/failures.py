@@ -39,8 +39,43 @@ def classify_http(status: int, headers: dict[str, str], body: bytes) -> tuple[St
     return Status.ERROR, f"HTTP {status}{by}{detail}"
 
 
+# Chromium's network errors, as Playwright reports a failed navigation ("net::ERR_... at URL").
+_NET_ERROR = re.compile(r"net::(ERR_[A-Z_]+)")
+_BROWSER_EXIT = re.compile(r"<process did exit: ([^>]+)>")
+_NET_ERRORS = {
+    "ERR_CONNECTION_RESET": (Status.ERROR, "connection closed before a response (reset by the site?)"),
+    "ERR_CONNECTION_CLOSED": (Status.ERROR, "connection closed before a response (reset by the site?)"),
+    "ERR_EMPTY_RESPONSE": (Status.ERROR, "connection closed before a response (reset by the site?)"),
+    "ERR_CONNECTION_REFUSED": (Status.ERROR, "connection refused"),
+    "ERR_NAME_NOT_RESOLVED": (Status.ERROR, "DNS lookup failed (no network?)"),
+    "ERR_INTERNET_DISCONNECTED": (Status.ERROR, "no network"),
+    "ERR_TIMED_OUT": (Status.TIMEOUT, "no complete answer within the search deadline"),
+    "ERR_CONTENT_LENGTH_MISMATCH": (Status.BAD_RESPONSE, "response body cut off"),
+    "ERR_INCOMPLETE_CHUNKED_ENCODING": (Status.BAD_RESPONSE, "response body cut off"),
+}
+
+
+def classify_browser_error(exc: Exception) -> tuple[Status, str]:
+    """A Playwright error (a browser-driven spider's download failed) as a status and reason."""
+    message = str(getattr(exc, "message", "") or exc)
+    first_line = message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+    if type(exc).__name__ == "TimeoutError":
+        # "Page.wait_for_selector: Timeout 2679.13ms exceeded." -> what was waited for
+        return Status.TIMEOUT, f"no complete answer within the search deadline ({first_line.split(':')[0]} timed out)"
+    if "BrowserType.launch" in message or "Executable doesn't exist" in message:
+        exited = _BROWSER_EXIT.search(message)
+        return Status.ERROR, f"browser not available: {first_line}" + (
+            f" (it exited: {exited.group(1)})" if exited else "")
+    if match := _NET_ERROR.search(message):
+        status, reason = _NET_ERRORS.get(match.group(1), (Status.ERROR, "browser navigation failed"))
+        return status, f"{reason} (net::{match.group(1)})"
+    return Status.ERROR, f"browser: {first_line}"
+
+
 def classify_failure(failure: Failure) -> tuple[Status, str]:
     exc = failure.value
+    if type(exc).__module__.startswith("playwright."):  # checked by name: no import for HTTP spiders
+        return classify_browser_error(exc)
     if isinstance(exc, HttpError):
         response = exc.response
         headers = {k.decode().lower(): v[0].decode("latin-1") for k, v in response.headers.items() if v}

@@ -17,7 +17,7 @@ def crawl(site, host_map, *args, tmp_path):
     return result, out
 
 
-@pytest.mark.parametrize("site", ["mmt", "ixigo"])
+@pytest.mark.parametrize("site", ["mmt", "ixigo", "yatra"])
 def test_scrapy_crawl_exports_normalized_options(site, sandbox_process, tmp_path):
     result, out = crawl(site, sandbox_process.host_map, "-a", "date=+30", tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -77,7 +77,8 @@ class FlightSpider(Spider):
         settings.set("CLOSESPIDER_TIMEOUT", deadline + 0.5, priority="spider")
 
     async def start(self) -> AsyncIterator[Request]:
-        self.started = time.monotonic()
+        # The deadline counts from when this spider was made, not from now: what the engine
+        # does at start (a browser-driven spider starts its browser driver) is search time too.
         self.deadline_at = self.started + self.settings.getfloat("FLIGHTCRAWL_DEADLINE", 30.0)
         if self.query is None:
             return
