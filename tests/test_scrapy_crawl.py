@@ -34,3 +34,14 @@ def test_scrapy_crawl_with_bad_arguments_ends_with_a_status_line(sandbox_process
     assert result.returncode == 0
     assert "flightcrawl mmt: error (bad search arguments: date:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_scrapy_crawl_yatra_uses_one_browser_closes_its_page_and_fetches_no_images(sandbox_process, tmp_path):
+    result, out = crawl("yatra", sandbox_process.host_map, "-a", "date=+30", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text())
+    stats = result.stderr
+    assert "'playwright/browser_count': 1," in stats
+    assert "'playwright/page_count': 1," in stats and "'playwright/page_count/closed': 1," in stats
+    assert "'playwright/request_count/aborted':" in stats  # the airline logos and the web font
+    assert "'playwright/response_count/resource_type/image'" not in stats

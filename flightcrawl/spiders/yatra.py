@@ -43,9 +43,10 @@ class OneBrowserHandler(ScrapyPlaywrightDownloadHandler):
     """scrapy-playwright's download handler, one instance per crawl for http and https alike.
 
     Scrapy makes a handler per scheme, and each would start its own Playwright driver (a Node
-    process of about 75 MB) when the engine starts; one is enough for one browser.
+    process of about 125 MB) when the engine starts; one is enough for one browser.
     """
 
+    _closed = False
     _per_crawler: weakref.WeakKeyDictionary[Crawler, OneBrowserHandler] = weakref.WeakKeyDictionary()
 
     @classmethod
@@ -55,7 +56,7 @@ class OneBrowserHandler(ScrapyPlaywrightDownloadHandler):
         return cls._per_crawler[crawler]
 
     async def close(self) -> None:
-        if not getattr(self, "_closed", False):  # Scrapy closes it once per scheme
+        if not self._closed:  # Scrapy closes it once per scheme
             self._closed = True
             await super().close()
 
