@@ -26,6 +26,9 @@ CONCURRENT_REQUESTS_PER_DOMAIN = 4
 
 # A search has a deadline (seconds); spiders derive their download and close timeouts from it.
 FLIGHTCRAWL_DEADLINE = float(os.environ.get("FLIGHTCRAWL_DEADLINE", "30"))
+# The Chromium that browser-driven spiders (yatra) launch: Debian's `chromium` package.
+# /usr/bin/chromium is a wrapper script; Playwright needs the binary itself.
+FLIGHTCRAWL_CHROMIUM = os.environ.get("FLIGHTCRAWL_CHROMIUM", "/usr/lib/chromium/chromium")
 # Real host -> base URL, e.g. the sandbox; see flightcrawl.hostmap.
 FLIGHTCRAWL_HOST_MAP = os.environ.get("FLIGHTCRAWL_HOST_MAP", "")
 

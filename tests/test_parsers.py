@@ -137,3 +137,19 @@ def test_google_no_flights_in_both_documented_spellings():
     for case in ("no_flights_error_status", "no_flights_null_list"):
         result = run_case(ROOT / "google" / case)
         assert (result["complete"], result["options"], result["rejected"]) == (True, [], []), case
+def test_yatra_reads_rendered_connections_and_next_day_arrivals():
+    result = run_case(ROOT / "yatra" / "rendered_del_bom")
+    by_key = {o["flight_key"]: o for o in result["normalized"]}
+    connection = by_key["6E1340+6E725@2026-12-20"]
+    assert connection["layovers"] == ["HYD"] and connection["stops"] == 1
+    assert connection["arrival"] == "2026-12-21T04:15:00+05:30"  # from the "+1 day" mark
+    assert by_key["AI696@2026-12-20"]["arrival"] == "2026-12-21T01:00:00+05:30"
+    assert by_key["AI2313+AI523@2026-12-20"]["layovers"] == ["MAA"]
+
+
+def test_yatra_cut_page_keeps_whole_cards_and_distrusts_the_last():
+    result = run_case(ROOT / "yatra" / "cut_mid_card")
+    assert result["complete"] is False
+    # The cut fell in the third card's price ("₹ 14,1"): read, it would be ₹141.
+    assert [o["price"] for o in result["normalized"]] == [6389, 12978]
+    assert result["rejected"] == ["card 3: the last card before the cut may be incomplete"]

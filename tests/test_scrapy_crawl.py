@@ -96,3 +96,12 @@ def test_cleartrip_stops_asking_when_the_deadline_leaves_no_time(fares_never_com
     assert len(fares_never_come.calls) == 2  # 0.5 s wait fits, the next 1 s wait does not
     assert "flightcrawl cleartrip: timeout (" in result.stderr and "no time left in the deadline" in result.stderr
     assert time.monotonic() - started < 15
+def test_scrapy_crawl_yatra_uses_one_browser_closes_its_page_and_fetches_no_images(sandbox_process, tmp_path):
+    result, out = crawl("yatra", sandbox_process.host_map, "-a", "date=+30", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text())
+    stats = result.stderr
+    assert "'playwright/browser_count': 1," in stats
+    assert "'playwright/page_count': 1," in stats and "'playwright/page_count/closed': 1," in stats
+    assert "'playwright/request_count/aborted':" in stats  # the airline logos and the web font
+    assert "'playwright/response_count/resource_type/image'" not in stats

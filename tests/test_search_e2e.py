@@ -1,6 +1,7 @@
 """Every spider end to end: the real CLI, the sandbox over loopback HTTP, every fault mode."""
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -10,7 +11,7 @@ from flightcrawl.sandbox import catalog
 from flightcrawl.sandbox.app import REPLICAS
 from flightcrawl.sandbox.faults import FAULTS
 from flightcrawl.sites import SITES
-from tests.conftest import search_json
+from tests.conftest import run_cli, search_json
 
 DATE = "+30"
 EXPECTED_STATUS = {
@@ -158,3 +159,15 @@ def test_google_consent_wall_is_blocked_and_says_consent():
     total = search_json("DEL", "BOM", DATE, "--fault", "google=challenge", "--sources", "google")
     status = total["sources"]["google"]
     assert status["status"] == "blocked" and "consent" in status["reason"], status
+
+
+@pytest.mark.parametrize("chromium", ["/nonexistent/chromium", "/bin/false"])
+def test_yatra_without_a_browser_is_an_error_not_a_hang(chromium):
+    result = run_cli("search", "DEL", "BOM", DATE, "--sources", "yatra,mmt", "--deadline", str(DEADLINE),
+                     "--sandbox", "--json", env={"FLIGHTCRAWL_CHROMIUM": chromium})
+    assert result.returncode == 0, result.stderr
+    total = json.loads(result.stdout)
+    status = total["sources"]["yatra"]
+    assert status["status"] == "error" and status["reason"].startswith("browser not available: "), status
+    assert total["sources"]["mmt"]["status"] == "ok"
+    assert total["search"]["elapsed"] <= DEADLINE + 1.0

@@ -37,6 +37,7 @@ SITE_BIAS = {
     "goibibo": (0.025, 0.92),
     "cleartrip": (0.015, 0.88),
     "google": (-0.010, 0.92),  # a metasearch: the lowest fare it finds
+    "yatra": (0.015, 0.88),
 }
 DEFAULT_BIAS = (0.02, 0.9)
 

@@ -16,7 +16,7 @@ from types import ModuleType
 # flightcrawl/parsers/<name>.py, a spider named <name>, and a sandbox replica in
 # flightcrawl/sandbox/<name>.py. A contract module defines NAME, TITLE, HOSTS (every real host
 # the spider contacts) and listing_url(query).
-SITE_NAMES = ("mmt", "ixigo", "emt", "goibibo", "cleartrip", "google")
+SITE_NAMES = ("mmt", "ixigo", "emt", "goibibo", "cleartrip", "yatra", "google")
 
 SITES: dict[str, ModuleType] = {name: importlib.import_module(f"flightcrawl.sites.{name}") for name in SITE_NAMES}
 

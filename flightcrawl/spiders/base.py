@@ -55,6 +55,9 @@ class FlightSpider(Spider):
         self.search_args = dict(origin=origin, destination=destination, date=date, adults=adults,
                                 children=children, infants=infants, cabin=cabin)
         self.search_id = search_id or str(uuid.uuid4())
+        # An ad-hoc search's clock starts when the spider is made: what the engine does before
+        # start() (a browser-driven spider launches its browser) is search time too.
+        self.created = time.monotonic()
         self.jobs: dict[str, SearchJob] = {}
         self._current: SearchJob | None = None
         # Device ids are unsigned and unvalidated by the sites: one per spider process.
@@ -117,7 +120,8 @@ class FlightSpider(Spider):
     # --- requests and callbacks -------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Request]:
-        job = self.new_job(self.search_id, self.search_args)
+        deadline = self.settings.getfloat("FLIGHTCRAWL_DEADLINE", 30.0) - (time.monotonic() - self.created)
+        job = self.new_job(self.search_id, self.search_args, deadline=deadline)
         for request in self.start_job(job):
             yield request
 
