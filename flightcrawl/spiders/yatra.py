@@ -122,5 +122,5 @@ class YatraSpider(FlightSpider):
             "playwright": True,
             "playwright_page_init_callback": hold_to_deadline,
             "playwright_page_methods": [PageMethod(wait_for_listing)],
-            "flightcrawl_deadline_at": self.deadline_at,
+            "flightcrawl_deadline_at": self.outcome.deadline_at,  # the job being started
         })
