@@ -112,11 +112,15 @@ class RedisBackend:
         self.finisher = asyncio.ensure_future(self._finish_loop())
 
     async def _finish_loop(self) -> None:
-        last = "$"
+        last: str | None = None
         next_reap = 0.0
         backoff = 0.2
         while True:
             try:
+                if last is None:
+                    # Never "$" in the loop: entries added between two reads would be missed.
+                    newest = await self.client.xrevrange(self.keys.completions(), count=1)
+                    last = newest[0][0].decode() if newest else "0-0"
                 answer = await self.client.xread({self.keys.completions(): last}, block=int(DEADLINE_POLL * 1000),
                                                  count=200)
                 candidates = set()
