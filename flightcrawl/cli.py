@@ -85,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("site", help=f"one of {', '.join(SITES)}")
     worker.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                         help="a Scrapy setting, as with scrapy crawl -s")
+    health = commands.add_parser("health", help="container health check (exit 0 when healthy)")
+    health.add_argument("role", choices=["api", "worker"])
+    health.add_argument("site", nargs="?", help="for worker: the site")
+    health.add_argument("--url", default="http://127.0.0.1:8080/healthz")
     return parser
 
 
@@ -282,9 +286,20 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return run_worker(args.site, overrides)
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    from flightcrawl import healthcheck
+
+    if args.role == "worker" and args.site not in SITES:
+        raise Usage(f"health worker needs a site: one of {', '.join(SITES)}")
+    ok, detail = healthcheck.api_ok(args.url) if args.role == "api" else healthcheck.worker_ok(args.site)
+    print(("healthy: " if ok else "unhealthy: ") + detail)
+    return 0 if ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    commands = {"search": cmd_search, "sandbox": cmd_sandbox, "serve": cmd_serve, "worker": cmd_worker}
+    commands = {"search": cmd_search, "sandbox": cmd_sandbox, "serve": cmd_serve, "worker": cmd_worker,
+                "health": cmd_health}
     try:
         return commands[args.command](args)
     except Usage as exc:

@@ -15,6 +15,7 @@ import uuid
 import pytest
 import redis
 
+from tests.conftest import run_cli
 from tests.services import REDIS_URL, api, clean_redis, new_prefix, read_sse, sandbox, set_faults, start_search, worker
 
 _days = itertools.count(60)
@@ -76,6 +77,9 @@ def test_two_workers_share_a_queue_and_no_job_runs_twice(env, processes):
         workers_used.add(starts[0])
         assert events[-1].event == "TOTAL" and events[-1].data["sources"]["ixigo"]["status"] == "ok"
     assert len(workers_used) == 2
+    # the compose health check for workers: healthy while a worker of that site runs here
+    assert run_cli("health", "worker", "ixigo", env=env).returncode == 0
+    assert run_cli("health", "worker", "mmt", env=env).returncode == 1
     client = redis.Redis.from_url(REDIS_URL)
     assert client.llen(f"{env['FLIGHTCRAWL_REDIS_PREFIX']}:queue:ixigo") == 0
 
