@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8901)
     sandbox.add_argument("--fault", action="append", default=[], metavar="SITE=FAULT")
     sandbox.add_argument("--delay", action="append", default=[], metavar="SITE=SECONDS")
+    sandbox.add_argument("--density", type=int, default=1, help="flights per route multiplier (benchmarks)")
     serve = commands.add_parser("serve", help="run the API (embedded unless REDIS_URL is set)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
@@ -240,7 +241,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             delays[site] = float(seconds)
         except ValueError:
             raise Usage(f"--delay {pair!r}: use SITE=SECONDS") from None
-    config = SandboxConfig(faults=parse_faults(args.fault), delays=delays)
+    if args.density < 1:
+        raise Usage("--density: a whole number of at least 1")
+    config = SandboxConfig(faults=parse_faults(args.fault), delays=delays, density=args.density)
 
     async def serve() -> None:
         async with SandboxServer(config, host=args.host, port=args.port) as server:

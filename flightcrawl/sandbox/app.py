@@ -54,6 +54,7 @@ async def _catalog(request: web.Request) -> web.Response:
 def create_app(config: SandboxConfig | None = None) -> web.Application:
     app = web.Application()
     app[CONFIG] = config or SandboxConfig()
+    catalog.set_density(app[CONFIG].density)
     for replica in REPLICAS.values():
         app.add_routes(replica.routes(app[CONFIG]))
     app.add_routes([

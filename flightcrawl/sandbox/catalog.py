@@ -144,8 +144,27 @@ def _fare(rng: random.Random, minutes: int, legs: int) -> int:
     return int(base * rng.uniform(0.85, 1.6))
 
 
-@cache
+# Flights per route multiplier: 1 is a plausible day; benchmarks raise it for 100+ options per
+# site (the real DEL-BOM answer is about that size). Set per sandbox process with set_density().
+DENSITY = 1
+
+
+def set_density(value: int) -> None:
+    global DENSITY
+    if value < 1:
+        raise ValueError("density must be at least 1")
+    if value != DENSITY:
+        DENSITY = value
+        _flights.cache_clear()
+
+
 def flights(origin: str, destination: str, day: dt.date) -> tuple[Flight, ...]:
+    """Every flight from `origin` to `destination` departing (local) on `day`, by departure."""
+    return _flights(origin, destination, day, DENSITY)
+
+
+@cache
+def _flights(origin: str, destination: str, day: dt.date, density: int) -> tuple[Flight, ...]:
     """Every flight from `origin` to `destination` departing (local) on `day`, by departure."""
     if origin == destination:
         return ()
@@ -153,6 +172,7 @@ def flights(origin: str, destination: str, day: dt.date) -> tuple[Flight, ...]:
     both_big = origin in METROS and destination in METROS
     one_big = origin in METROS or destination in METROS
     nonstops = rng.randint(9, 14) if both_big else rng.randint(2, 5) if one_big else rng.randint(0, 2)
+    nonstops *= density
     used: set[str] = set()
     result: list[Flight] = []
 
@@ -169,7 +189,7 @@ def flights(origin: str, destination: str, day: dt.date) -> tuple[Flight, ...]:
         result.append(Flight((leg,), _fare(rng, leg.minutes, 1)))
 
     hubs = [h for h in HUBS if h not in (origin, destination)]
-    for carrier in _carriers(rng, rng.randint(3, 6)):
+    for carrier in _carriers(rng, rng.randint(3, 6) * density):
         hub = rng.choice(hubs)
         start = rng.randrange(5 * 60, 22 * 60, 5)
         first = _leg(carrier, number(carrier), origin, hub, _local_utc(day, start, origin))

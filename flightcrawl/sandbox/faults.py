@@ -31,6 +31,7 @@ class SandboxConfig:
     delays: dict[str, float] = field(default_factory=dict)  # site -> seconds before answering
     slow_seconds: float = 120.0
     rate_limit: bool = True  # the sites' own rate limits (ixigo about 1 request/second)
+    density: int = 1  # flights per route multiplier (benchmarks: 100+ options per site)
 
     def fault(self, site: str) -> str | None:
         return self.faults.get(site)
@@ -44,10 +45,14 @@ class SandboxConfig:
         self.delays = {s: float(v) for s, v in data.get("delays", self.delays).items()}
         self.slow_seconds = float(data.get("slow_seconds", self.slow_seconds))
         self.rate_limit = bool(data.get("rate_limit", self.rate_limit))
+        self.density = int(data.get("density", self.density))
+        from flightcrawl.sandbox import catalog
+
+        catalog.set_density(self.density)
 
     def to_dict(self) -> dict:
         return {"faults": self.faults, "delays": self.delays, "slow_seconds": self.slow_seconds,
-                "rate_limit": self.rate_limit}
+                "rate_limit": self.rate_limit, "density": self.density}
 
 
 AKAMAI_DENIED = (
