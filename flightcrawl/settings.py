@@ -22,7 +22,11 @@ USER_AGENT = os.environ.get(
     "Chrome/141.0.0.0 Safari/537.36 flightcrawl/0.1",
 )
 COOKIES_ENABLED = True
-CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# A worker serves many searches at once, one or two requests each, all to its one site: the
+# per-domain cap is the worker's capacity. Politeness towards a real site is its own
+# per-site setting, not this ceiling.
+CONCURRENT_REQUESTS = 64
+CONCURRENT_REQUESTS_PER_DOMAIN = 32
 
 # A search has a deadline (seconds); spiders derive their download and close timeouts from it.
 FLIGHTCRAWL_DEADLINE = float(os.environ.get("FLIGHTCRAWL_DEADLINE", "30"))

@@ -17,6 +17,12 @@ class Event:
     id: str
     type: str  # progress | partial | source_done | TOTAL
     data: dict[str, Any]
+    raw: str | None = None  # the data as JSON, made once and shared by every client
+
+    def json(self) -> str:
+        if self.raw is None:
+            self.raw = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+        return self.raw
 
 
 class UnknownTask(KeyError):

@@ -39,6 +39,7 @@ class RedisBackend:
         self.client, self.keys = client, keys
         self.dedupe_ttl, self.task_ttl = dedupe_ttl, task_ttl
         self.finisher: asyncio.Task | None = None
+        self.hub = StreamHub(client, keys)
 
     # --- searches -------------------------------------------------------------------------
 
@@ -81,8 +82,14 @@ class RedisBackend:
 
     async def events(self, task_id: str, after: str | None = None) -> AsyncIterator[Event]:
         await self._known(task_id)
-        async for logged in events.follow(self.client, self.keys, task_id, after=_stream_id(after)):
-            yield Event(logged.id, logged.type, logged.data)
+        feed = await self.hub.feed(task_id)
+        feed.subscribers += 1
+        try:
+            async for event in feed.read(_stream_id(after)):
+                yield event
+        finally:
+            feed.subscribers -= 1
+            self.hub.release(task_id, feed)
 
     async def result(self, task_id: str) -> dict[str, Any]:
         meta = await self._known(task_id)
@@ -157,6 +164,7 @@ class RedisBackend:
             await pipe.execute()
 
     async def close(self) -> None:
+        await self.hub.close()
         if self.finisher is not None:
             self.finisher.cancel()
             try:
@@ -164,6 +172,130 @@ class RedisBackend:
             except (asyncio.CancelledError, Exception):
                 pass
         await self.client.aclose()
+
+
+class TaskFeed:
+    """A search's events as read by this API process, shared by all its SSE clients."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.last = "0-0"  # the stream entry read last
+        self.live = False  # replayed: the hub now follows it
+        self.finished = False  # TOTAL seen
+        self.failed: BaseException | None = None
+        self.subscribers = 0
+        self._changed = asyncio.Event()
+
+    def add(self, event: Event) -> None:
+        self.events.append(event)
+        self.last = event.id
+        if event.type == events.TERMINAL:
+            self.finished = True
+        self.wake()
+
+    def wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def read(self, after: str | None) -> AsyncIterator[Event]:
+        position = _after_position(self.events, after) if after else 0
+        while True:
+            changed = self._changed
+            while position < len(self.events):
+                event = self.events[position]
+                position += 1
+                yield event
+                if event.type == events.TERMINAL:
+                    return
+            if self.failed is not None:
+                raise self.failed
+            await changed.wait()
+
+
+class StreamHub:
+    """Every followed search's stream, read by one XREAD per API process.
+
+    Each SSE client holding its own blocking XREAD meant one Redis connection per client
+    (10,000 clients: 10,000 connections). The hub watches all followed streams in one
+    `XREAD BLOCK` and fans events out in memory; a new search is replayed with XRANGE and
+    then joins the watch list at its last entry, so nothing is missed between the two.
+    """
+
+    BLOCK_MS = 50  # bounds how long a newly followed search waits to join the watch list
+
+    def __init__(self, client: aioredis.Redis, keys: Keys) -> None:
+        self.client, self.keys = client, keys
+        self.feeds: dict[str, TaskFeed] = {}
+        self._loop: asyncio.Task | None = None
+        self._added = asyncio.Event()
+
+    async def feed(self, task_id: str) -> TaskFeed:
+        feed = self.feeds.get(task_id)
+        if feed is None or feed.failed is not None:
+            feed = self.feeds[task_id] = TaskFeed()
+            for logged in await events.replay(self.client, self.keys, task_id):
+                feed.add(Event(logged.id, logged.type, logged.data, logged.raw))
+            feed.live = True
+            self._added.set()
+            if self._loop is None or self._loop.done():
+                self._loop = asyncio.ensure_future(self._follow())
+        return feed
+
+    def release(self, task_id: str, feed: TaskFeed) -> None:
+        if feed.subscribers == 0 and (feed.finished or feed.failed is not None):
+            if self.feeds.get(task_id) is feed:
+                del self.feeds[task_id]
+
+    async def _follow(self) -> None:
+        outage_since: float | None = None
+        while True:
+            watch = {self.keys.events(t): f.last for t, f in self.feeds.items() if f.live and not f.finished}
+            if not watch:
+                self._added.clear()
+                await self._added.wait()
+                continue
+            try:
+                answer = await self.client.xread(watch, block=self.BLOCK_MS, count=500)
+                outage_since = None
+            except RedisError as exc:
+                outage_since = outage_since or time.monotonic()
+                if time.monotonic() - outage_since > defaults.FOLLOW_OUTAGE_SECONDS:
+                    for feed in list(self.feeds.values()):
+                        if not feed.finished:
+                            feed.failed = exc
+                            feed.wake()
+                    outage_since = None
+                await asyncio.sleep(0.5)
+                continue
+            prefix_len = len(self.keys.events("")) - len(":events")
+            for stream, entries in answer or []:
+                name = stream.decode()
+                task_id = name[prefix_len:-len(":events")]
+                feed = self.feeds.get(task_id)
+                if feed is None:
+                    continue
+                for entry_id, fields in entries:
+                    logged = events.decode(entry_id, fields)
+                    feed.add(Event(logged.id, logged.type, logged.data, logged.raw))
+                self.release(task_id, feed)  # finished and nobody left watching: drop it
+
+    async def close(self) -> None:
+        if self._loop is not None:
+            self._loop.cancel()
+
+
+def _entry(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def _after_position(logged: list[Event], after: str) -> int:
+    """Index of the first event after `after` (stream ids order as (ms, seq) pairs)."""
+    mark = _entry(after)
+    for index, event in enumerate(logged):
+        if _entry(event.id) > mark:
+            return index
+    return len(logged)
 
 
 def _stream_id(value: str | None) -> str | None:

@@ -35,5 +35,9 @@ def sync_client(settings: Any = None) -> redis.Redis:
 def async_client(settings: Any = None) -> aioredis.Redis:
     # Blocking reads (BLMOVE, XREAD BLOCK) wait at most defaults.MAX_BLOCK_SECONDS, well inside
     # the socket timeout, so a timeout means Redis is really gone.
-    return aioredis.Redis.from_url(redis_url(settings), socket_timeout=defaults.SOCKET_TIMEOUT,
-                                   socket_connect_timeout=2.0, health_check_interval=10)
+    # A bounded pool that waits for a free connection: a burst of 1,000 stream clients queues
+    # for a few ms instead of failing with "Too many connections".
+    pool = aioredis.BlockingConnectionPool.from_url(
+        redis_url(settings), max_connections=defaults.MAX_CONNECTIONS, timeout=defaults.SOCKET_TIMEOUT,
+        socket_timeout=defaults.SOCKET_TIMEOUT, socket_connect_timeout=2.0, health_check_interval=10)
+    return aioredis.Redis(connection_pool=pool)

@@ -10,3 +10,4 @@ LEASE_BLOCK_SECONDS = 1.0  # how long one blocking pop waits before checking for
 SOCKET_TIMEOUT = 5.0  # a Redis call that hangs this long fails clearly instead of hanging
 MAX_BLOCK_SECONDS = 2.0  # the longest blocking read; must stay below SOCKET_TIMEOUT
 FOLLOW_OUTAGE_SECONDS = 30.0  # a stream follower rides out a Redis outage this long, then ends
+MAX_CONNECTIONS = 64  # per process; blocking reads hold one each (one per search feed, one per lease loop)

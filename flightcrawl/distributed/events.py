@@ -28,6 +28,7 @@ class LoggedEvent:
     id: str
     type: str
     data: dict[str, Any]
+    raw: str = ""  # the JSON as logged: sent to SSE clients as is, never re-serialized
 
 
 def encode(type_: str, data: dict[str, Any]) -> dict[str, str]:
@@ -39,7 +40,7 @@ def decode(entry_id: bytes | str, fields: dict) -> LoggedEvent:
         return value.decode() if isinstance(value, bytes) else value
 
     get = {text(k): text(v) for k, v in fields.items()}
-    return LoggedEvent(text(entry_id), get["t"], json.loads(get["d"]))
+    return LoggedEvent(text(entry_id), get["t"], json.loads(get["d"]), get["d"])
 
 
 async def replay(client: aioredis.Redis, keys: Keys, task_id: str, after: str | None = None) -> list[LoggedEvent]:
