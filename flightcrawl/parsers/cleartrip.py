@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from flightcrawl import airports
 from flightcrawl.items import RawOption
 from flightcrawl.parsers import SearchPage
-from flightcrawl.parsers.common import reject_html
+from flightcrawl.parsers.common import ends_inside_json, reject_html
 from flightcrawl.query import SearchQuery
 from flightcrawl.sites import cleartrip as site
 from flightcrawl.status import BadResponse
@@ -100,7 +100,7 @@ def _load(body: bytes) -> dict:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        if _unclosed(text):
+        if ends_inside_json(text):
             raise BadResponse(f"response body cut off mid-document after {len(body)} bytes") from None
         raise BadResponse(f"malformed JSON: {exc.msg} at {exc.pos}") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("cards"), dict):
@@ -117,24 +117,6 @@ def _object(doc: dict, key: str) -> dict:
     return value
 
 
-def _unclosed(text: str) -> bool:
-    """True when the text ends inside a string or with brackets open: a body cut short."""
-    depth, in_string, escaped = 0, False, False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-    return in_string or depth > 0
 
 
 def _option(card: dict, sub_options: dict, fares: dict, names: dict, deep_link: str,

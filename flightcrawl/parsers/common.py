@@ -30,3 +30,24 @@ def reject_html(body: bytes, content_type: str, site: str) -> None:
     if any(mark in body[:65536].lower() for mark in _CHALLENGE_MARKS):
         raise Blocked(f"{site} served a challenge page instead of data" + (f": {title!r}" if title else ""))
     raise BadResponse(f"{site} served an HTML page instead of data" + (f": {title!r}" if title else ""))
+
+
+def ends_inside_json(text: str) -> bool:
+    """Whether JSON text ends inside a string or with an object/array still open: a body cut
+    short (a transfer stopped mid-document), as opposed to malformed JSON."""
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+    return in_string or depth > 0

@@ -15,7 +15,7 @@ import json
 from flightcrawl.fields import parse_stops
 from flightcrawl.items import RawOption
 from flightcrawl.parsers import SearchPage
-from flightcrawl.parsers.common import reject_html
+from flightcrawl.parsers.common import ends_inside_json, reject_html
 from flightcrawl.query import SearchQuery
 from flightcrawl.sites import emt as site
 from flightcrawl.status import BadResponse
@@ -65,7 +65,7 @@ def _document(body: bytes) -> dict:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
-        if _left_open(text):
+        if ends_inside_json(text):
             # The text stops inside the document: the body was cut off. One document has no
             # whole part to keep.
             raise BadResponse(f"response cut off mid-document after {len(text)} characters") from None
@@ -75,24 +75,6 @@ def _document(body: bytes) -> dict:
     return doc
 
 
-def _left_open(text: str) -> bool:
-    """Whether the text ends inside a string or an unclosed object/array."""
-    depth, in_string, escaped = 0, False, False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "{[":
-            depth += 1
-        elif char in "}]":
-            depth -= 1
-    return in_string or depth > 0
 
 
 def _segment_date(text: str) -> str:
