@@ -84,3 +84,54 @@ def resolve_place(text: str, country_code: str | None = "IN") -> str | None:
     if country_code:
         codes = [c for c in codes if _by_iata()[c]["country"] == country_code] or codes
     return codes[0] if codes else None
+
+
+@cache
+def _search_index() -> list[tuple[str, str, str, str, str]]:
+    """(code, city, name, subdivision, country), casefolded once, for `search`."""
+    rows = []
+    for code, row in _by_iata().items():
+        city_name = row["city"] or ""
+        alias = {db: site for site, db in _CITY_SPELLINGS.items()}.get(city_name.casefold(), "")
+        rows.append((code, f"{city_name} {alias}".casefold().strip(), row["name"].casefold(),
+                     (row["subd"] or "").casefold(), row["country"]))
+    return rows
+
+
+def _rank(query: str, code: str, city_text: str, name: str, subd: str) -> int | None:
+    """How well a row matches: lower is better; None for no match."""
+    if code.casefold() == query:
+        return 0
+    words = f"{city_text} {name}".split()
+    if city_text.startswith(query) or any(w.startswith(query) for w in city_text.split()):
+        return 1
+    if name.startswith(query):
+        return 2
+    if any(w.startswith(query) for w in words) or subd.startswith(query):
+        return 3
+    if len(query) >= 3 and (query in city_text or query in name):
+        return 4
+    return None
+
+
+def search(text: str, limit: int = 8, home_country: str = "IN") -> list[dict[str, str]]:
+    """Airports whose IATA code, city (as sites spell it too: "Bengaluru") or name matches `text`.
+
+    Best first: the exact code, then city, name, word and state prefixes, then substrings;
+    an exact code always leads; otherwise airports in `home_country` come first (the sites are
+    Indian), then by rank and code.
+    """
+    query = " ".join(text.casefold().split())
+    if not query:
+        return []
+    found = []
+    for code, city_text, name, subd, country_code in _search_index():
+        rank = _rank(query, code, city_text, name, subd)
+        if rank is not None:
+            found.append((rank != 0, country_code != home_country, rank, code))
+    found.sort()
+    results = []
+    for *_, code in found[:limit]:
+        row = airport(code)
+        results.append({"iata": code, "name": row["name"], "city": site_city(code), "country": row["country"]})
+    return results
