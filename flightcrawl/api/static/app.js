@@ -326,7 +326,7 @@ function plusDays(text) {
 
 async function fillForm(params) {
   await Promise.all([airportFields.from.set(params.get('from') || ''), airportFields.to.set(params.get('to') || '')]);
-  $('date').value = plusDays(params.get('date') || '');
+  $('date').value = plusDays(params.get('date') || '') || isoToday(7);
   $('adults').value = params.get('adults') || '1';
   $('children').value = params.get('children') || '0';
   $('infants').value = params.get('infants') || '0';
@@ -589,9 +589,9 @@ function renderChips() {
     return el('li', {
       class: `chip status-${status}`, 'data-site': site, 'data-status': status,
       title: done && done.reason ? done.reason : null,
-    }, el('span', {class: 'chip-site', text: state.sites[site] || site}),
+    }, el('span', {class: 'chip-site', text: state.sites[site] || site}), ' ',
     el('span', {class: 'chip-status', text: STATUS_TEXT[status] || status}),
-    meta ? el('span', {class: 'chip-meta', text: meta}) : null);
+    meta ? ' ' : null, meta ? el('span', {class: 'chip-meta', text: meta}) : null);
   });
   $('chips').replaceChildren(...chips);
 }
@@ -661,6 +661,9 @@ function renderControls(rows) {
   slider.max = String(high);
   slider.disabled = prices.length < 2;
   slider.value = String(state.filters.ceiling === null ? high : Math.min(Math.max(state.filters.ceiling, low), high));
+  const active = ['stops', 'times', 'airlines', 'sites'].filter((g) => state.filters[g].size).length +
+    (state.filters.ceiling === null ? 0 : 1);
+  $('filter-note').textContent = active ? `(${active} on)` : '';
   const currency = rows[0]?.currency || 'INR';
   $('filter-price-value').textContent = state.filters.ceiling === null ? `${money(high, currency)} (any)`
     : money(state.filters.ceiling, currency);
@@ -687,7 +690,7 @@ function renderResults() {
 
 function renderHead(sites) {
   const cells = [el('th', {scope: 'col', text: 'Flight'}), el('th', {scope: 'col', text: 'Departure → arrival'}),
-    el('th', {scope: 'col', text: 'Duration'}), el('th', {scope: 'col', text: 'Stops'})];
+    el('th', {scope: 'col', text: 'Duration, stops'})];
   for (const site of sites) {
     const done = state.statuses[site];
     const status = done ? done.status : 'searching';
@@ -695,7 +698,7 @@ function renderHead(sites) {
       state.sites[site] || site,
       status === 'ok' ? null : el('span', {class: `badge status-${status}`, text: STATUS_TEXT[status] || status})));
   }
-  cells.push(el('th', {scope: 'col', text: 'Saving'}));
+  cells.push(el('th', {scope: 'col', class: 'saving-col', title: 'the cheapest site against the dearest', text: 'Saving'}));
   $('flights-head').replaceChildren(...cells);
 }
 
@@ -710,8 +713,8 @@ function renderRow(row, sites) {
     el('span', {class: 'time'}, el('small', {text: `${row.destination} `}), clock(row.arrival)),
     shift ? el('sup', {class: 'next-day', title: `arrives ${shift} day${shift > 1 ? 's' : ''} later`, text: `+${shift}`}) : null);
   const cells = [flight, times,
-    el('td', {class: 'duration', 'data-label': 'Duration', text: duration(row.minutes)}),
-    el('td', {class: 'stops', 'data-label': 'Stops', text: stopsText(row.stops, row.layovers)})];
+    el('td', {class: 'duration', 'data-label': 'Duration'}, el('span', {text: duration(row.minutes)}),
+      ' ', el('span', {class: `stops${row.stops ? '' : ' non-stop'}`, text: stopsText(row.stops, row.layovers)}))];
   const several = sites.filter((s) => row.offers[s]).length > 1;
   for (const site of sites) {
     const offer = row.offers[site];
@@ -730,7 +733,7 @@ function renderRow(row, sites) {
   }
   const spread = row.price.dearest !== null ? row.price.dearest - row.price.cheapest : 0;
   cells.push(el('td', {class: 'saving', 'data-label': 'Saving'},
-    spread > 0 ? el('span', {title: 'the cheapest site against the dearest', text: `save ${money(spread, row.currency)}`}) : '–'));
+    spread > 0 ? el('span', {title: 'the cheapest site against the dearest', text: money(spread, row.currency)}) : '–'));
   return el('tr', {'data-key': row.key}, ...cells);
 }
 
@@ -752,7 +755,9 @@ function onCeiling() {
 }
 
 async function fromLocation() {
+  // A shared or reloaded search URL fills the form and runs again; a bare URL keeps the defaults.
   const params = new URLSearchParams(location.search);
+  if (!['from', 'to', 'date'].some((name) => params.get(name))) return;
   await fillForm(params);
   if (params.get('from') && params.get('to') && params.get('date')) {
     await runSearch(await readForm(), {push: false});
@@ -761,6 +766,8 @@ async function fromLocation() {
 
 async function init() {
   airportFields = {from: new AirportField($('from')), to: new AirportField($('to'))};
+  // Filters start open where there is room for them, folded on a phone.
+  $('filters').open = window.matchMedia('(min-width: 721px)').matches;
   $('date').min = isoToday();
   $('date').value = isoToday(7);
   try {
