@@ -88,12 +88,13 @@ def resolve_place(text: str, country_code: str | None = "IN") -> str | None:
 
 @cache
 def _search_index() -> list[tuple[str, str, str, str, str]]:
-    """(code, city, name, subdivision, country), casefolded once, for `search`."""
+    """(code, cities, name, subdivision, country), casefolded once, for `search`; cities are the
+    database's and the sites' spelling, joined by "|"."""
     rows = []
     for code, row in _by_iata().items():
         city_name = row["city"] or ""
         alias = {db: site for site, db in _CITY_SPELLINGS.items()}.get(city_name.casefold(), "")
-        rows.append((code, f"{city_name} {alias}".casefold().strip(), row["name"].casefold(),
+        rows.append((code, "|".join(filter(None, (city_name.casefold(), alias))), row["name"].casefold(),
                      (row["subd"] or "").casefold(), row["country"]))
     return rows
 
@@ -102,15 +103,17 @@ def _rank(query: str, code: str, city_text: str, name: str, subd: str) -> int | 
     """How well a row matches: lower is better; None for no match."""
     if code.casefold() == query:
         return 0
-    words = f"{city_text} {name}".split()
-    if city_text.startswith(query) or any(w.startswith(query) for w in city_text.split()):
+    cities = city_text.split("|")
+    if query in cities:
         return 1
-    if name.startswith(query):
+    if any(c.startswith(query) or any(w.startswith(query) for w in c.split()) for c in cities):
         return 2
-    if any(w.startswith(query) for w in words) or subd.startswith(query):
+    if name.startswith(query):
         return 3
-    if len(query) >= 3 and (query in city_text or query in name):
+    if any(w.startswith(query) for w in name.split()) or subd.startswith(query):
         return 4
+    if len(query) >= 3 and (query in city_text or query in name):
+        return 5
     return None
 
 
@@ -119,7 +122,7 @@ def search(text: str, limit: int = 8, home_country: str = "IN") -> list[dict[str
 
     Best first: the exact code, then city, name, word and state prefixes, then substrings;
     an exact code always leads; otherwise airports in `home_country` come first (the sites are
-    Indian), then by rank and code.
+    Indian), then by rank, international airports first, then by code.
     """
     query = " ".join(text.casefold().split())
     if not query:
@@ -128,7 +131,8 @@ def search(text: str, limit: int = 8, home_country: str = "IN") -> list[dict[str
     for code, city_text, name, subd, country_code in _search_index():
         rank = _rank(query, code, city_text, name, subd)
         if rank is not None:
-            found.append((rank != 0, country_code != home_country, rank, code))
+            # an international airport before a small one of the same city (HYD before Begumpet's BPM)
+            found.append((rank != 0, country_code != home_country, rank, "international" not in name, code))
     found.sort()
     results = []
     for *_, code in found[:limit]:

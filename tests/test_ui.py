@@ -550,3 +550,28 @@ def test_api_serves_the_page_and_searches_airports(server):
         assert error.value.code == 400
         assert json.loads(error.value.read())["field"] == field
 
+
+
+def test_typed_city_names_become_airport_codes(server, page):
+    open_page(page, server.api)
+    page.fill("#from", "Bengaluru")
+    page.fill("#to", "mumbai")
+    page.uncheck("#site-choices input[value='yatra']")
+    with page.expect_response(re.compile(r"/api/flight/start\?")) as started:
+        page.click("#go")
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(started.value.url).query)
+    assert (query["from"], query["to"]) == (["BLR"], ["BOM"])
+    expect(page.locator("#from")).to_have_value("BLR")
+    expect(page.locator("#from-hint")).to_contain_text("Bengaluru")
+    wait_for_total(page)
+    assert page.console.errors == []
+
+
+def test_no_flights_anywhere_says_so(server, page):
+    server.sandbox_config(faults={"mmt": "empty", "ixigo": "gate403"})
+    run_search(page, search_url(server.api), server.api)
+    assert chip_statuses(page) == {"mmt": "no_results", "ixigo": "blocked"}
+    expect(page.locator("#count")).to_have_text("No flights found on the sites searched.")
+    assert page.locator("#controls").is_hidden() and page.locator("#flights-body tr").count() == 0
+    expect(page.locator("#notices .notice[data-site=mmt]")).to_contain_text("listed no flights")
+    assert page.console.errors == []

@@ -396,6 +396,7 @@ function begin(taskId, search) {
   $('progress').hidden = false;
   $('results').hidden = true;
   $('notices').replaceChildren();
+  for (const id of ['filter-stops', 'filter-times', 'filter-airlines', 'filter-sites']) $(id).replaceChildren();
   renderChips();
   setProgress('Searching…');
   openStream();
@@ -672,7 +673,9 @@ function renderControls(rows) {
 function renderResults() {
   const sites = visibleSites();
   const rows = state.rows.map((row) => ({...row, price: pricing(row, sites)}));
-  if (!state.rows.length) {
+  const empty = !state.rows.length;
+  for (const id of ['controls', 'table-wrap', 'legend']) $(id).hidden = empty;
+  if (empty) {
     $('results').hidden = !state.total;
     $('count').textContent = state.total ? 'No flights found on the sites searched.' : '';
     $('flights-head').replaceChildren();
