@@ -235,6 +235,9 @@ def test_full_search_from_the_keyboard_shows_every_site_and_the_clubbed_rows(ser
 
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / "ui-search.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 1200})
+    page.evaluate("() => document.activeElement.blur()")
+    page.screenshot(path=ARTIFACTS / "ui-search-top.png")  # the README's picture (docs/comparison-page.png)
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     page.screenshot(path=ARTIFACTS / "ui-search-phone.png", full_page=True)
