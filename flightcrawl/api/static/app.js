@@ -660,6 +660,7 @@ function renderControls(rows) {
   const high = prices.length ? Math.max(...prices) : 0;
   slider.min = String(low);
   slider.max = String(high);
+  slider.step = String(Math.max(1, Math.round((high - low) / 100))); // about a hundred key presses end to end
   slider.disabled = prices.length < 2;
   slider.value = String(state.filters.ceiling === null ? high : Math.min(Math.max(state.filters.ceiling, low), high));
   const active = ['stops', 'times', 'airlines', 'sites'].filter((g) => state.filters[g].size).length +
@@ -753,7 +754,8 @@ function onFilterChange(event) {
 
 function onCeiling() {
   const slider = $('filter-price');
-  state.filters.ceiling = +slider.value >= +slider.max ? null : +slider.value;
+  // The top step means no ceiling, even when the range is not a whole number of steps.
+  state.filters.ceiling = +slider.value + +slider.step > +slider.max ? null : +slider.value;
   renderResults();
 }
 
