@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import airportsdata
@@ -124,9 +124,17 @@ def search(text: str, limit: int = 8, home_country: str = "IN") -> list[dict[str
     an exact code always leads; otherwise airports in `home_country` come first (the sites are
     Indian), then by rank, international airports first, then by code.
     """
-    query = " ".join(text.casefold().split())
+    results = []
+    for code in _search_codes(" ".join(text.casefold().split()), limit, home_country):
+        row = airport(code)
+        results.append({"iata": code, "name": row["name"], "city": site_city(code), "country": row["country"]})
+    return results
+
+
+@lru_cache(maxsize=2048)  # a scan takes ~10 ms on the event loop; typing repeats prefixes
+def _search_codes(query: str, limit: int, home_country: str) -> tuple[str, ...]:
     if not query:
-        return []
+        return ()
     found = []
     for code, city_text, name, subd, country_code in _search_index():
         rank = _rank(query, code, city_text, name, subd)
@@ -134,8 +142,4 @@ def search(text: str, limit: int = 8, home_country: str = "IN") -> list[dict[str
             # an international airport before a small one of the same city (HYD before Begumpet's BPM)
             found.append((rank != 0, country_code != home_country, rank, "international" not in name, code))
     found.sort()
-    results = []
-    for *_, code in found[:limit]:
-        row = airport(code)
-        results.append({"iata": code, "name": row["name"], "city": site_city(code), "country": row["country"]})
-    return results
+    return tuple(code for *_, code in found[:limit])
