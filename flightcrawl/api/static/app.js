@@ -170,11 +170,12 @@ class AirportField {
     try {
       result = await getJson(`/api/airports?${new URLSearchParams({q: text, limit: '8'})}`);
     } catch {
-      return; // the form still works with a typed code; the search will say if the API is down
+      return []; // the form still works with a typed code; the search will say if the API is down
     }
-    if (seq !== this.seq) return; // an older answer arriving late
+    const items = result.ok ? result.body.airports : [];
+    if (seq !== this.seq) return items; // a newer lookup owns the list; the caller still gets its answer
     this.lastText = text;
-    this.items = result.ok ? result.body.airports : [];
+    this.items = items;
     if (!result.ok && result.body && result.body.message) showFieldError(this.input.id, result.body.message);
     this.render();
     const exact = this.items.find((a) => a.iata === text.toUpperCase());
@@ -242,9 +243,10 @@ class AirportField {
 
   // The code to search: a typed code as is; a typed city or name becomes its best match.
   async code() {
+    clearTimeout(this.timer); // a pending keystroke lookup would only race this one
     const text = this.input.value.trim();
     if (!text || this.isCode()) return text.toUpperCase();
-    const items = this.lastText === text ? this.items : await this.lookup(text).catch(() => null);
+    const items = this.lastText === text ? this.items : await this.lookup(text);
     if (items && items.length) {
       this.input.value = items[0].iata;
       this.describe(items[0]);
@@ -255,10 +257,11 @@ class AirportField {
   }
 
   async set(code) {
+    clearTimeout(this.timer);
     this.input.value = code || '';
     this.hint.textContent = '';
     if (code) {
-      const items = await this.lookup(code).catch(() => null);
+      const items = await this.lookup(code);
       this.close();
       const exact = (items || []).find((a) => a.iata === code.toUpperCase());
       if (exact) this.describe(exact);
