@@ -4,7 +4,9 @@
     GET      /api/flight/stream/<id>    -> SSE: progress, partial, source_done, TOTAL (then closes)
     GET      /api/flight/result/<id>    -> the state so far, for clients that poll
     GET      /api/sources               -> per site: live workers, recent success rate and latency
+    GET      /api/airports?q=<text>     -> airports matching a code, city or name (for the search form)
     GET      /healthz
+    GET      /                          -> the comparison page (static files under /static/)
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pathlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -19,11 +22,21 @@ from aiohttp import ClientConnectionResetError, web
 from aiohttp_sse import sse_response
 from redis.exceptions import RedisError
 
+from flightcrawl import airports
 from flightcrawl.api.backend import Backend, UnknownTask
-from flightcrawl.api.validation import InvalidInput, parse_start, parse_task_id
+from flightcrawl.api.validation import InvalidInput, parse_airport_query, parse_start, parse_task_id
 
 logger = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024
+STATIC = pathlib.Path(__file__).parent / "static"
+# The page shows other sites' data: it may only run its own script and talk to this origin.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'; object-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-cache",
+}
 
 
 @dataclass
@@ -134,6 +147,15 @@ async def sources(request: web.Request) -> web.Response:
     return web.json_response(await request.app[BACKEND].sources())
 
 
+async def airport_search(request: web.Request) -> web.Response:
+    text, limit = parse_airport_query(request.query)
+    return web.json_response({"query": text, "airports": airports.search(text, limit)})
+
+
+async def page(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
+
+
 async def healthz(request: web.Request) -> web.Response:
     try:
         return web.json_response(await request.app[BACKEND].health())
@@ -164,7 +186,10 @@ def create_app(backend: Backend, config: ApiConfig | None = None) -> web.Applica
         web.get("/api/flight/stream/{task_id}", stream),
         web.get("/api/flight/result/{task_id}", result),
         web.get("/api/sources", sources),
+        web.get("/api/airports", airport_search),
         web.get("/healthz", healthz),
+        web.get("/", page),
+        web.static("/static", STATIC),
         web.route("OPTIONS", "/{tail:.*}", not_found),  # answered by the CORS middleware
     ])
     return app

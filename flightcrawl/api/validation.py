@@ -72,3 +72,26 @@ def parse_task_id(value: str) -> str:
         return str(uuid.UUID(value))
     except (ValueError, AttributeError, TypeError):
         raise InvalidInput("task_id", "is not a task id (a UUID)") from None
+
+
+MAX_AIRPORT_QUERY = 60
+MAX_AIRPORT_RESULTS = 20
+
+
+def parse_airport_query(params: Mapping[str, Any]) -> tuple[str, int]:
+    """(text, limit) for the airport search: bounded, printable text; at most 20 results."""
+    text = " ".join(str(params.get("q") or "").split())
+    if not text:
+        raise InvalidInput("q", "is required (an IATA code, city or airport name)")
+    if len(text) > MAX_AIRPORT_QUERY:
+        raise InvalidInput("q", f"must be at most {MAX_AIRPORT_QUERY} characters")
+    if not all(c.isalnum() or c in " .,'()-/" for c in text):
+        raise InvalidInput("q", "may hold letters, digits, spaces and . , ' ( ) - / only")
+    raw_limit = params.get("limit") or "8"
+    try:
+        limit = int(raw_limit)
+    except ValueError:
+        raise InvalidInput("limit", f"{raw_limit!r} is not a whole number") from None
+    if not 1 <= limit <= MAX_AIRPORT_RESULTS:
+        raise InvalidInput("limit", f"must be between 1 and {MAX_AIRPORT_RESULTS}, got {limit}")
+    return text, limit
