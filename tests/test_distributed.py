@@ -87,31 +87,30 @@ def test_two_workers_share_a_queue_and_no_job_runs_twice(env, processes):
 def test_worker_killed_mid_search_job_is_redelivered(env, box, processes):
     asyncio.run(set_faults(box[0], {}, rate_limit=False, delays={"mmt": 2.5}))
     try:
-        first = worker("mmt", env)
-        processes.append(first)
+        pair = [worker("mmt", env), worker("mmt", env)]
+        processes.extend(pair)
         server, base = api(env, "--deadline", "20")
         processes.append(server)
 
         async def scenario():
             task = await start_search(base, travel_date=fresh_date(), sources="mmt")
             url = f"{base}/api/flight/stream/{task['task_id']}"
-            seen = await read_sse(url, limit=2)  # queued, then started by the first worker
+            seen = await read_sse(url, limit=2)  # queued, then started by one of the workers
             assert seen[1].data.get("stage") == "started"
-            processes.append(worker("mmt", env))  # a second worker joins...
-            first.kill()  # ...and the first dies (SIGKILL) while the site is answering it
+            pid = int(seen[1].data["worker"].split("-")[-2])  # worker ids are host-pid-random
+            taker = next(p for p in pair if p.pid == pid)
+            taker.kill()  # SIGKILL while the site is answering it; the other worker is idle
             return await read_sse(url)
-        started = time.monotonic()
         events = asyncio.run(scenario())
-        elapsed = time.monotonic() - started
     finally:
         asyncio.run(set_faults(box[0], {}, rate_limit=False))
     starts = started_by(events)["mmt"]
     assert len(starts) == 2 and starts[0] != starts[1]  # re-delivered to the other worker
     total = events[-1].data
+    # "ok", not "timeout": the re-delivered job was answered within the search's deadline
     assert total["sources"]["mmt"]["status"] == "ok"
     keys = [o["flight_key"] for g in total["flights"].values() for o in g.get("mmt", [])]
     assert len(keys) == len(set(keys)) > 0  # nothing processed twice into TOTAL
-    assert elapsed < 20
 
 
 def test_worker_killed_with_no_other_worker_times_out_by_the_deadline(env, box, processes):

@@ -31,7 +31,8 @@ def other(site: str) -> str:
     """The site that must keep delivering while `site` misbehaves."""
     return "ixigo" if site == "mmt" else "mmt"
 
-DEADLINE = 3.0
+# Long enough for a browser-path site to start its browser on a busy 2-core machine.
+DEADLINE = 5.0
 
 
 def test_every_fault_has_an_expected_status():
