@@ -109,6 +109,9 @@ def run_worker(site: str, overrides: dict[str, str]) -> int:
         settings.set(name, value, priority="cmdline")
     process = CrawlerProcess(settings)
     process.crawl(worker_spider(process.spider_loader.load(site)))
+    from flightcrawl import logs
+
+    logs.install()  # after crawl(): Scrapy installs its root handler again for each crawler
     process.start()
     return 0
 

@@ -155,3 +155,49 @@ async def get_json(url: str, method: str = "GET", **kwargs: object) -> tuple[int
 async def set_faults(sandbox_base: str, faults: dict[str, str], **extra: object) -> None:
     status, body = await get_json(f"{sandbox_base}/__sandbox__/config", "PUT", json={"faults": faults, **extra})
     assert status == 200, body
+
+
+def spare_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A private redis-server on a spare port, no persistence: killed and restarted at will."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or spare_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+        self.start()
+
+    def start(self, timeout: float = 10) -> None:
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no", "--daemonize", "no"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+                client.ping()
+                client.close()
+                return
+            except redis.RedisError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"redis-server on port {self.port} exited {self.proc.returncode}") from None
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server on port {self.port} not ready after {timeout} s")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+    def stop(self) -> None:
+        self.kill()

@@ -3,6 +3,10 @@
 Each API process also runs the finisher: woken by the `completions` stream whenever a site's
 status is written, and by a timer for deadlines, it appends TOTAL exactly once per search
 (an atomic script decides which process wins) and times out sites that missed the deadline.
+
+However many clients stream one search, this process reads its Redis Stream once: a `_Mirror`
+per followed search holds its events in memory while anyone listens (2,000 clients on 200
+searches are 200 Redis readers, not 2,000), and is dropped when the last client leaves.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -22,13 +26,76 @@ from flightcrawl.api.backend import Event, UnknownTask, result_from_events, sear
 from flightcrawl.distributed import defaults, events
 from flightcrawl.distributed.keys import Keys
 from flightcrawl.distributed.queue import live_workers, reap
-from flightcrawl.distributed.tasks import statuses, task_meta, try_finish
+from flightcrawl.distributed.tasks import assemble_total, statuses, task_meta, try_finish
 from flightcrawl.query import SearchQuery
 from flightcrawl.sites import SITES, title
 
 logger = logging.getLogger(__name__)
 DEADLINE_POLL = 0.1  # how often the finisher looks for searches past their deadline
 OUTCOMES_KEPT = 100
+LOST_REASON = "the search's state was lost (Redis restarted mid-search); start the search again"
+
+
+def _id_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+class _Mirror:
+    """One search's events as this process has read them, shared by all its clients here."""
+
+    def __init__(self, task_id: str, meta: dict[str, Any]) -> None:
+        self.task_id, self.meta = task_id, meta
+        self.events: list[Event] = []
+        self.done = False
+        self.error: BaseException | None = None
+        self.clients = 0
+        self.reader: asyncio.Task | None = None
+        self._changed = asyncio.Event()
+
+    def append(self, event: Event) -> None:
+        self.events.append(event)
+        self.done = self.done or event.type == "TOTAL"
+        self._wake()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self._wake()
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def follow(self, after: str | None) -> AsyncIterator[Event]:
+        index = 0
+        floor = _id_key(after) if after else None
+        while True:
+            changed = self._changed
+            while index < len(self.events):
+                event = self.events[index]
+                index += 1
+                if floor is not None and event.id != "lost" and _id_key(event.id) <= floor:
+                    continue  # the client had it before it reconnected
+                yield event
+                if event.type == "TOTAL":
+                    return
+            if self.done:
+                return  # resumed after the TOTAL itself: nothing more will come
+            if self.error is not None:
+                raise self.error
+            await changed.wait()
+
+    def lost_total(self) -> Event:
+        """TOTAL from what was read before the state vanished; unfinished sites end `error`."""
+        done = {e.data["source"]: e.data for e in self.events if e.type == "source_done"}
+        for site in self.meta["sources"]:
+            done.setdefault(site, {"source": site, "status": "error", "reason": LOST_REASON, "options": 0,
+                                   "dropped": 0, "elapsed": round(time.time() - self.meta["created"], 3),
+                                   "extra": {}, "attempt": ""})
+        total = assemble_total(self.meta, done, [e.data for e in self.events if e.type == "partial"])
+        total["search"]["task_id"] = self.task_id
+        total["search"]["lost"] = True
+        return Event("lost", "TOTAL", total)
 
 
 class RedisBackend:
@@ -39,6 +106,8 @@ class RedisBackend:
         self.client, self.keys = client, keys
         self.dedupe_ttl, self.task_ttl = dedupe_ttl, task_ttl
         self.finisher: asyncio.Task | None = None
+        self.mirrors: dict[str, _Mirror] = {}
+        self.on_outcome: Callable[[str, str, float], None] | None = None  # the app's metrics
 
     # --- searches -------------------------------------------------------------------------
 
@@ -64,9 +133,11 @@ class RedisBackend:
                     "progress", {"status": f"Searching {title(site)}...", "source": site, "stage": "queued"}))
             pipe.expire(self.keys.events(task_id), self.task_ttl)
             pipe.zadd(self.keys.pending(), {task_id: search_deadline})
+            pipe.expire(self.keys.pending(), self.task_ttl)  # every key has a TTL (refreshed by each search)
             for site in sources:
                 job = {"task_id": task_id, "site": site, "args": query.to_dict(), "deadline": now + per_site[site]}
                 pipe.lpush(self.keys.queue(site), json.dumps(job))
+                pipe.expire(self.keys.queue(site), self.task_ttl)
             await pipe.execute()
         return task_id, True
 
@@ -80,9 +151,37 @@ class RedisBackend:
         return bool(await self.client.exists(self.keys.task(task_id)))
 
     async def events(self, task_id: str, after: str | None = None) -> AsyncIterator[Event]:
-        await self._known(task_id)
-        async for logged in events.follow(self.client, self.keys, task_id, after=_stream_id(after)):
-            yield Event(logged.id, logged.type, logged.data)
+        mirror = self.mirrors.get(task_id)
+        if mirror is None or mirror.error is not None:
+            mirror = self.mirrors[task_id] = _Mirror(task_id, await self._known(task_id))
+            mirror.reader = asyncio.ensure_future(self._read(mirror))
+        mirror.clients += 1
+        try:
+            async for event in mirror.follow(_stream_id(after)):
+                yield event
+        finally:
+            mirror.clients -= 1
+            if not mirror.clients:
+                if self.mirrors.get(task_id) is mirror:
+                    del self.mirrors[task_id]
+                if mirror.reader is not None and not mirror.reader.done():
+                    mirror.reader.cancel()
+
+    async def _read(self, mirror: _Mirror) -> None:
+        try:
+            async for logged in events.follow(self.client, self.keys, mirror.task_id):
+                mirror.append(Event(logged.id, logged.type, logged.data))
+        except events.TaskLost:
+            logger.warning("search %s: its state is gone from Redis; ending its streams", mirror.task_id)
+            mirror.append(mirror.lost_total())
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # RedisError after the outage allowance, or anything unexpected
+            mirror.fail(exc)
+
+    def followed(self) -> int:
+        """How many searches this process reads for its streams (a gauge in /metrics)."""
+        return len(self.mirrors)
 
     async def result(self, task_id: str) -> dict[str, Any]:
         meta = await self._known(task_id)
@@ -151,6 +250,8 @@ class RedisBackend:
     async def _record_outcomes(self, task_id: str) -> None:
         async with self.client.pipeline(transaction=False) as pipe:
             for site, status in (await statuses(self.client, self.keys, task_id)).items():
+                if self.on_outcome is not None:
+                    self.on_outcome(site, status["status"], status["elapsed"])
                 pipe.lpush(self.keys.stats(site), f"{status['elapsed']} {status['status']}")
                 pipe.ltrim(self.keys.stats(site), 0, OUTCOMES_KEPT - 1)
                 pipe.expire(self.keys.stats(site), self.task_ttl)

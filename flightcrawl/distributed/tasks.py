@@ -25,6 +25,7 @@ if set == 1 then
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', '10000', '*', 'task', ARGV[4])
+  redis.call('EXPIRE', KEYS[3], ARGV[3])
 end
 if #KEYS >= 4 and ARGV[5] ~= '' then redis.call('LREM', KEYS[4], 1, ARGV[5]) end
 return set
