@@ -7,7 +7,7 @@ import os
 import re
 import signal
 import subprocess
-import threading
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,35 +21,30 @@ REDIS_URL = os.environ.get("FLIGHTCRAWL_TEST_REDIS_URL", "redis://127.0.0.1:6379
 
 
 class Process:
-    """A flightcrawl command in the background; waits for a line matching `ready`."""
+    """A flightcrawl command in the background; waits for a line matching `ready`.
+
+    Its output goes to a file, not a pipe: a pipe drained by a thread of a busy test process
+    fills up, and a child that blocks writing a log line looks like a child that hangs.
+    """
 
     def __init__(self, args: list[str], ready: str, env: dict[str, str] | None = None, timeout: float = 30) -> None:
         self.args = args
-        self.log: list[str] = []
-        self.proc = subprocess.Popen([command("flightcrawl"), *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, cwd=REPO,
-                                     env={**os.environ, **(env or {})})
+        self.file = tempfile.NamedTemporaryFile(prefix="flightcrawl-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen([command("flightcrawl"), *args], stdout=self.file, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=REPO, env={**os.environ, **(env or {})})
         self.match: re.Match | None = None
+        self.final: str | None = None  # the output, kept once the process is stopped
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"{args} exited {self.proc.returncode}:\n{''.join(self.log)}")
-                continue
-            self.log.append(line)
-            if match := re.search(ready, line):
-                self.match = match
-                break
-        else:
-            self.stop()
-            raise RuntimeError(f"{args} not ready after {timeout} s:\n{''.join(self.log)}")
-        # Keep draining output so the child never blocks on a full pipe.
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.log.append(line)
+            for line in self.output().splitlines():
+                if match := re.search(ready, line):
+                    self.match = match
+                    return
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{args} exited {self.proc.returncode}:\n{self.output()}")
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{args} not ready after {timeout} s:\n{self.output()}")
 
     @property
     def pid(self) -> int:
@@ -70,9 +65,16 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.final is None:
+            self.final = self.output()
+            self.file.close()
+            os.unlink(self.file.name)
 
     def output(self) -> str:
-        return "".join(self.log)
+        if self.final is not None:
+            return self.final
+        with open(self.file.name, encoding="utf-8", errors="replace") as f:
+            return f.read()
 
 
 def sandbox() -> tuple[Process, str, str]:

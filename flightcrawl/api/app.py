@@ -130,8 +130,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     async with sse_response(request, headers=headers, ping_interval=config.keepalive) as sse:
         try:
             async for event in backend.events(task_id, after):
-                await sse.send(json.dumps(event.data, ensure_ascii=False, separators=(",", ":")),
-                               id=event.id, event=event.type)
+                await sse.send(event.text(), id=event.id, event=event.type)
         except (ConnectionResetError, ClientConnectionResetError):
             pass  # the client left; nothing is lost, it can resume with Last-Event-ID
         except RedisError as exc:  # the stream is already open: end it; the client resumes later

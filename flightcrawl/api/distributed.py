@@ -4,9 +4,10 @@ Each API process also runs the finisher: woken by the `completions` stream whene
 status is written, and by a timer for deadlines, it appends TOTAL exactly once per search
 (an atomic script decides which process wins) and times out sites that missed the deadline.
 
-However many clients stream one search, this process reads its Redis Stream once: a `_Mirror`
-per followed search holds its events in memory while anyone listens (2,000 clients on 200
-searches are 200 Redis readers, not 2,000), and is dropped when the last client leaves.
+However many clients stream however many searches, this process reads their Redis Streams with
+one XREAD: a `_Mirror` per followed search holds its events in memory while anyone listens, and
+is dropped when the last client leaves (2,000 clients on 200 searches hold one Redis connection,
+not 2,000, so the connection pool is never the limit).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from flightcrawl.sites import SITES, title
 logger = logging.getLogger(__name__)
 DEADLINE_POLL = 0.1  # how often the finisher looks for searches past their deadline
 OUTCOMES_KEPT = 100
+READ_BLOCK_MS = 250  # a search followed anew waits at most this long to join the shared read
+LOST_CHECK_SECONDS = 2.0
+READ_BATCH_SECONDS = 0.02
 LOST_REASON = "the search's state was lost (Redis restarted mid-search); start the search again"
 
 
@@ -50,7 +54,7 @@ class _Mirror:
         self.done = False
         self.error: BaseException | None = None
         self.clients = 0
-        self.reader: asyncio.Task | None = None
+        self.last = "0-0"  # the newest entry read from Redis
         self._changed = asyncio.Event()
 
     def append(self, event: Event) -> None:
@@ -107,6 +111,8 @@ class RedisBackend:
         self.dedupe_ttl, self.task_ttl = dedupe_ttl, task_ttl
         self.finisher: asyncio.Task | None = None
         self.mirrors: dict[str, _Mirror] = {}
+        self.reader: asyncio.Task | None = None
+        self.opening: dict[str, asyncio.Future] = {}
         self.on_outcome: Callable[[str, str, float], None] | None = None  # the app's metrics
 
     # --- searches -------------------------------------------------------------------------
@@ -148,36 +154,97 @@ class RedisBackend:
         return meta
 
     async def exists(self, task_id: str) -> bool:
-        return bool(await self.client.exists(self.keys.task(task_id)))
+        if task_id in self.mirrors:
+            return True
+        try:
+            await self._meta(task_id)
+        except UnknownTask:
+            return False
+        return True
+
+    async def _meta(self, task_id: str) -> dict[str, Any]:
+        """The task's meta; a burst of clients of one search reads it from Redis once."""
+        opening = self.opening.get(task_id)
+        if opening is None:
+            opening = self.opening[task_id] = asyncio.ensure_future(self._known(task_id))
+            # Kept briefly after it is read, so the rest of a burst finds it done.
+            opening.add_done_callback(lambda _: asyncio.get_running_loop().call_later(
+                1.0, lambda: self.opening.pop(task_id, None)))
+        return await asyncio.shield(opening)
 
     async def events(self, task_id: str, after: str | None = None) -> AsyncIterator[Event]:
         mirror = self.mirrors.get(task_id)
         if mirror is None or mirror.error is not None:
-            mirror = self.mirrors[task_id] = _Mirror(task_id, await self._known(task_id))
-            mirror.reader = asyncio.ensure_future(self._read(mirror))
+            meta = await self._meta(task_id)
+            mirror = self.mirrors.get(task_id)
+            if mirror is None or mirror.error is not None:
+                mirror = self.mirrors[task_id] = _Mirror(task_id, meta)
+                if self.reader is None or self.reader.done():
+                    self.reader = asyncio.ensure_future(self._read_streams())
         mirror.clients += 1
         try:
             async for event in mirror.follow(_stream_id(after)):
                 yield event
         finally:
             mirror.clients -= 1
-            if not mirror.clients:
-                if self.mirrors.get(task_id) is mirror:
-                    del self.mirrors[task_id]
-                if mirror.reader is not None and not mirror.reader.done():
-                    mirror.reader.cancel()
+            if not mirror.clients and self.mirrors.get(task_id) is mirror:
+                del self.mirrors[task_id]
 
-    async def _read(self, mirror: _Mirror) -> None:
+    async def _read_streams(self) -> None:
+        """One XREAD for every followed search still running; ends when none is left.
+
+        A search whose task hash vanished (checked every LOST_CHECK_SECONDS, and at once when
+        Redis is back after an outage) ends with a TOTAL saying so; an outage longer than
+        FOLLOW_OUTAGE_SECONDS ends its streams (clients resume with Last-Event-ID).
+        """
+        outage_since: float | None = None
+        checked = time.monotonic()
+        while True:
+            live = {t: m for t, m in self.mirrors.items() if not m.done and m.error is None}
+            if not live:
+                return
+            names = {self.keys.events(t): t for t in live}
+            try:
+                answer = await self.client.xread({k: live[t].last for k, t in names.items()},
+                                                 block=READ_BLOCK_MS, count=200)
+                recovered, outage_since = outage_since is not None, None
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                now = time.monotonic()
+                outage_since = outage_since or now
+                if now - outage_since > defaults.FOLLOW_OUTAGE_SECONDS:
+                    for mirror in live.values():
+                        mirror.fail(exc)
+                await asyncio.sleep(0.5)
+                continue
+            for key, entries in answer or []:
+                mirror = live[names[key.decode() if isinstance(key, bytes) else key]]
+                for entry_id, fields in entries:
+                    logged = events.decode(entry_id, fields)
+                    mirror.last = logged.id
+                    if not mirror.done:
+                        mirror.append(Event(logged.id, logged.type, logged.data))
+            if answer:
+                await asyncio.sleep(READ_BATCH_SECONDS)  # let more arrive: one read then carries many
+            if recovered or time.monotonic() - checked > LOST_CHECK_SECONDS:
+                checked = time.monotonic()
+                await self._end_lost({t: m for t, m in live.items() if not m.done})
+
+    async def _end_lost(self, running: dict[str, _Mirror]) -> None:
+        if not running:
+            return
         try:
-            async for logged in events.follow(self.client, self.keys, mirror.task_id):
-                mirror.append(Event(logged.id, logged.type, logged.data))
-        except events.TaskLost:
-            logger.warning("search %s: its state is gone from Redis; ending its streams", mirror.task_id)
-            mirror.append(mirror.lost_total())
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # RedisError after the outage allowance, or anything unexpected
-            mirror.fail(exc)
+            async with self.client.pipeline(transaction=False) as pipe:
+                for task_id in running:
+                    pipe.exists(self.keys.task(task_id))
+                present = await pipe.execute()
+        except RedisError:
+            return  # the next round checks again
+        for (task_id, mirror), exists in zip(running.items(), present, strict=True):
+            if not exists:
+                logger.warning("search %s: its state is gone from Redis; ending its streams", task_id)
+                mirror.append(mirror.lost_total())
 
     def followed(self) -> int:
         """How many searches this process reads for its streams (a gauge in /metrics)."""
@@ -258,6 +325,8 @@ class RedisBackend:
             await pipe.execute()
 
     async def close(self) -> None:
+        if self.reader is not None:
+            self.reader.cancel()
         if self.finisher is not None:
             self.finisher.cancel()
             try:
