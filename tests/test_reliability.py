@@ -18,7 +18,18 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.load import run_load
-from tests.services import RedisServer, api, new_prefix, read_sse, sandbox, set_faults, start_search, worker
+from tests.services import (
+    REDIS_URL,
+    RedisServer,
+    api,
+    clean_redis,
+    new_prefix,
+    read_sse,
+    sandbox,
+    set_faults,
+    start_search,
+    worker,
+)
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -157,3 +168,62 @@ def test_load_every_client_gets_every_event_in_order_and_one_total(box, private_
     statuses = sum(v for (name, labels), v in found.items() if name == "flightcrawl_site_status_total")
     assert statuses == 2 * 2 * LOAD_SEARCHES  # two sites each
     assert all(p.alive() for p in processes)
+
+
+# --- The fault matrix through the distributed path ----------------------------------------------
+
+EXPECTED_STATUS = {"slow": "timeout", "http500": "error", "gate403": "blocked", "rate429": "rate_limited",
+                   "challenge": "blocked", "malformed": "bad_response", "cut": "bad_response",
+                   "empty": "no_results", "reset": "error"}
+MATRIX_DEADLINE = 6.0
+
+
+@pytest.fixture(scope="module")
+def fleet(box):
+    """A worker for every site (Yatra's with its browser) and one API, on the machine's Redis."""
+    from flightcrawl.sites import SITES
+
+    prefix = new_prefix()
+    env = {"REDIS_URL": REDIS_URL, "FLIGHTCRAWL_REDIS_PREFIX": prefix, "FLIGHTCRAWL_HOST_MAP": box[1],
+           "FLIGHTCRAWL_START_RATE": "1000/1"}
+    started = [worker(site, env) for site in SITES]
+    server, base = api(env, "--deadline", str(MATRIX_DEADLINE))
+    started.append(server)
+    yield base, list(SITES)
+    for proc in reversed(started):
+        proc.stop()
+    clean_redis(prefix)
+
+
+@pytest.mark.parametrize("fault", sorted(EXPECTED_STATUS))
+def test_fault_matrix_through_the_api_and_workers(box, fleet, fault):
+    """Every site x this fault, through the API, Redis and the site workers: each search faults half
+    the sites while the other half must deliver; two searches cover every site in both roles."""
+    from flightcrawl.sandbox.faults import FAULTS
+
+    assert set(EXPECTED_STATUS) == set(FAULTS)
+    base, sites = fleet
+    halves = [sites[0::2], sites[1::2]]
+    day = 100 + sorted(EXPECTED_STATUS).index(fault) * 2
+    try:
+        for n, faulted in enumerate(halves):
+            healthy = halves[1 - n]
+            asyncio.run(set_faults(box[0], {s: fault for s in faulted}, rate_limit=False))
+
+            async def search(date):
+                task = await start_search(base, travel_date=date, sources=",".join(sites))
+                return await read_sse(f"{base}/api/flight/stream/{task['task_id']}", timeout=30)
+            events = asyncio.run(search(f"+{day + n}"))
+            assert [e.event for e in events].count("TOTAL") == 1 and events[-1].event == "TOTAL"
+            total = events[-1].data
+            for site in faulted:
+                status = total["sources"][site]
+                assert status["status"] == EXPECTED_STATUS[fault], (site, status)
+                if fault != "empty":
+                    assert status["reason"], (site, status)
+            for site in healthy:
+                assert total["sources"][site]["status"] == "ok", (site, total["sources"][site])
+                assert any(site in by_source for by_source in total["flights"].values()), site
+            assert total["search"]["elapsed"] <= MATRIX_DEADLINE + 1.0
+    finally:
+        asyncio.run(set_faults(box[0], {}, rate_limit=False))
