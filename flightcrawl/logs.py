@@ -17,8 +17,12 @@ import logging
 import os
 import re
 import time
+from collections import OrderedDict
 from typing import Any
 
+URL_TASKS: OrderedDict[str, str] = OrderedDict()  # recent request URLs -> their task id
+URL_TASKS_KEPT = 5000
+REQUEST_IN_TEXT = re.compile(r"<(?:GET|POST|PUT|HEAD|DELETE|PATCH|OPTIONS|\d{3}) (\S+?)>")
 TASK_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("flightcrawl_task_id", default=None)
 UUID_RE = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 MASK = "***"
@@ -62,7 +66,12 @@ def task_of(record: logging.LogRecord, message: str) -> str | None:
         if task := _meta_task(value):
             return task
     match = UUID_RE.search(message)
-    return match.group(0) if match else None
+    if match:
+        return match.group(0)
+    for url in REQUEST_IN_TEXT.findall(message):  # e.g. Scrapy's cookie and retry lines name only the request
+        if task := URL_TASKS.get(url):
+            return task
+    return None
 
 
 class TaskIdFilter(logging.Filter):
@@ -118,3 +127,36 @@ def install(fmt: str | None = None) -> None:
         handler.setFormatter(formatter)
         if not any(isinstance(f, TaskIdFilter) for f in handler.filters):
             handler.addFilter(TaskIdFilter())
+
+
+def setup(level: str | int = "INFO", filename: str | None = None) -> logging.Handler:
+    """The root handler of a process whose logging Scrapy must not set up (so its first lines, the
+    settings it was given included, are already structured and redacted)."""
+    handler: logging.Handler = logging.FileHandler(filename, encoding="utf-8") if filename \
+        else logging.StreamHandler()
+    handler.setLevel(level)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(level)
+    install()
+    return handler
+
+
+class TaskLogMiddleware:
+    """Downloader middleware: remembers which task each URL is fetched for, so a log line that
+    names only the request (Scrapy's cookie, retry and redirect lines) still gets its task id."""
+
+    def process_request(self, request: Any, spider: Any = None) -> None:
+        self._remember(request.url, request.meta.get("flightcrawl_task"))
+
+    def process_response(self, request: Any, response: Any, spider: Any = None) -> Any:
+        self._remember(response.url, request.meta.get("flightcrawl_task"))
+        return response
+
+    @staticmethod
+    def _remember(url: str, task: Any) -> None:
+        if isinstance(task, str):
+            URL_TASKS[url] = task
+            URL_TASKS.move_to_end(url)
+            while len(URL_TASKS) > URL_TASKS_KEPT:
+                URL_TASKS.popitem(last=False)
