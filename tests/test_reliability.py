@@ -82,11 +82,12 @@ def metrics_of(text: str) -> dict[tuple[str, tuple], float]:
 
 def test_redis_restart_mid_run_everyone_reconnects_and_in_flight_searches_end_clearly(box, private_redis, processes):
     env = {"REDIS_URL": private_redis.url, "FLIGHTCRAWL_REDIS_PREFIX": new_prefix(), "FLIGHTCRAWL_HOST_MAP": box[1]}
-    asyncio.run(set_faults(box[0], {}, rate_limit=False, delays={"mmt": 4.0}))
+    # mmt answers 8 s in, well after Redis is back (4 s) and the API has noticed the search is gone.
+    asyncio.run(set_faults(box[0], {}, rate_limit=False, delays={"mmt": 8.0}))
     try:
         workers = [worker("mmt", env), worker("ixigo", env)]
         processes += workers
-        server, base = api(env, "--deadline", "12")
+        server, base = api(env, "--deadline", "15")
         processes.append(server)
 
         async def in_flight():
