@@ -125,7 +125,7 @@ def test_redis_restart_mid_run_everyone_reconnects_and_in_flight_searches_end_cl
                 await asyncio.sleep(0.25)
             task = await start_search(base, travel_date="+42")
             return await read_sse(f"{base}/api/flight/stream/{task['task_id']}", timeout=30)
-        asyncio.run(set_faults(box[0], {}, rate_limit=False))
+        asyncio.run(set_faults(box[0], {}, rate_limit=False, delays={}))
         after = asyncio.run(afterwards())
         assert after[-1].event == "TOTAL" and "lost" not in after[-1].data["search"]
         assert {s: st["status"] for s, st in after[-1].data["sources"].items()} == {"mmt": "ok", "ixigo": "ok"}
@@ -134,7 +134,7 @@ def test_redis_restart_mid_run_everyone_reconnects_and_in_flight_searches_end_cl
         assert all(p.alive() for p in processes)
         assert "Redis unavailable" in workers[0].output() + workers[1].output()
     finally:
-        asyncio.run(set_faults(box[0], {}, rate_limit=False))
+        asyncio.run(set_faults(box[0], {}, rate_limit=False, delays={}))
 
 
 # --- Load ------------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def test_fault_matrix_through_the_api_and_workers(box, fleet, fault):
     try:
         for n, faulted in enumerate(halves):
             healthy = halves[1 - n]
-            asyncio.run(set_faults(box[0], {s: fault for s in faulted}, rate_limit=False))
+            asyncio.run(set_faults(box[0], {s: fault for s in faulted}, rate_limit=False, delays={}))
 
             async def search(date):
                 task = await start_search(base, travel_date=date, sources=",".join(sites))
@@ -228,7 +228,7 @@ def test_fault_matrix_through_the_api_and_workers(box, fleet, fault):
                 assert any(site in by_source for by_source in total["flights"].values()), site
             assert total["search"]["elapsed"] <= MATRIX_DEADLINE + 1.0
     finally:
-        asyncio.run(set_faults(box[0], {}, rate_limit=False))
+        asyncio.run(set_faults(box[0], {}, rate_limit=False, delays={}))
 
 
 # --- Bad input: the OpenAPI description, and a fuzz run from it ---------------------------------
