@@ -1,6 +1,7 @@
 """Run every benchmark and write bench/RESULTS.md:  python -m bench [--quick]
 
-Each part is also runnable alone (python -m bench.pickup | bench.pipeline | bench.load | bench.fanout).
+Each part is also runnable alone (python -m bench.pickup | bench.pipeline | bench.overhead | bench.fanout);
+bench.soak is the long reliability run (200 searches x 2,000 SSE clients, rounds).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ PARTS = {
     "pickup": (["--jobs", "200", "--stock-jobs", "40", "--searches", "50"],
                ["--jobs", "50", "--stock-jobs", "10", "--searches", "10"]),
     "pipeline": (["--rounds", "20"], ["--rounds", "5"]),
-    "load": (["--sequential", "50", "--seconds", "30", "--concurrency", "24"],
+    "overhead": (["--sequential", "50", "--seconds", "30", "--concurrency", "24"],
              ["--sequential", "10", "--seconds", "8", "--concurrency", "16"]),
     "fanout": (["--clients", "10000", "--procs", "4"], ["--clients", "1000", "--procs", "2"]),
 }

@@ -272,6 +272,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise Usage("--sandbox is for embedded mode; in distributed mode run `flightcrawl sandbox` and give "
                     "workers its FLIGHTCRAWL_HOST_MAP")
     _quiet_logging(args.verbose, level=logging.INFO)
+    from flightcrawl import logs
+
+    logs.install()  # JSON or text, task ids on the lines, secrets masked
     return serve(args.host, args.port, redis_url=redis_url, sandbox=args.sandbox, deadline=args.deadline)
 
 

@@ -107,6 +107,11 @@ def run_worker(site: str, overrides: dict[str, str]) -> int:
     settings.set("LOGSTATS_INTERVAL", 60.0, priority="cmdline")
     for name, value in overrides.items():
         settings.set(name, value, priority="cmdline")
+    from flightcrawl import logs
+
+    # Our root handler, not Scrapy's: JSON or text with task ids, secrets masked, from the first line.
+    logs.setup(settings.get("LOG_LEVEL", "INFO"), settings.get("LOG_FILE"))
+    settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
     process = CrawlerProcess(settings)
     process.crawl(worker_spider(process.spider_loader.load(site)))
     process.start()

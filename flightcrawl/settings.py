@@ -47,6 +47,8 @@ DOWNLOADER_MIDDLEWARES = {
     "flightcrawl.hostmap.HostMapMiddleware": 50,
     # After RetryMiddleware (550) on the way out, so a retry is held to the deadline too.
     "flightcrawl.deadline.DeadlineMiddleware": 600,
+    # Before the cookie middleware (700), whose lines name only the request: they get its task id.
+    "flightcrawl.logs.TaskLogMiddleware": 650,
 }
 ITEM_PIPELINES = {
     "flightcrawl.pipelines.normalize.NormalizePipeline": 100,

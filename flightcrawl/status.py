@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from dataclasses import asdict, dataclass, field
 
+from flightcrawl.logs import redact
+
 
 class Status(enum.StrEnum):
     OK = "ok"
@@ -32,6 +34,8 @@ class SourceStatus:
         data = asdict(self)
         data["status"] = str(self.status)
         data["elapsed"] = round(self.elapsed, 3)
+        # A reason often quotes an exception, which may quote a proxy URL or a header: never a secret.
+        data["reason"] = redact(self.reason)
         return data
 
     def line(self) -> str:

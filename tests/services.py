@@ -7,7 +7,7 @@ import os
 import re
 import signal
 import subprocess
-import threading
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,35 +21,30 @@ REDIS_URL = os.environ.get("FLIGHTCRAWL_TEST_REDIS_URL", "redis://127.0.0.1:6379
 
 
 class Process:
-    """A flightcrawl command in the background; waits for a line matching `ready`."""
+    """A flightcrawl command in the background; waits for a line matching `ready`.
+
+    Its output goes to a file, not a pipe: a pipe drained by a thread of a busy test process
+    fills up, and a child that blocks writing a log line looks like a child that hangs.
+    """
 
     def __init__(self, args: list[str], ready: str, env: dict[str, str] | None = None, timeout: float = 30) -> None:
         self.args = args
-        self.log: list[str] = []
-        self.proc = subprocess.Popen([command("flightcrawl"), *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, cwd=REPO,
-                                     env={**os.environ, **(env or {})})
+        self.file = tempfile.NamedTemporaryFile(prefix="flightcrawl-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen([command("flightcrawl"), *args], stdout=self.file, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, cwd=REPO, env={**os.environ, **(env or {})})
         self.match: re.Match | None = None
+        self.final: str | None = None  # the output, kept once the process is stopped
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                if self.proc.poll() is not None:
-                    raise RuntimeError(f"{args} exited {self.proc.returncode}:\n{''.join(self.log)}")
-                continue
-            self.log.append(line)
-            if match := re.search(ready, line):
-                self.match = match
-                break
-        else:
-            self.stop()
-            raise RuntimeError(f"{args} not ready after {timeout} s:\n{''.join(self.log)}")
-        # Keep draining output so the child never blocks on a full pipe.
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.log.append(line)
+            for line in self.output().splitlines():
+                if match := re.search(ready, line):
+                    self.match = match
+                    return
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{args} exited {self.proc.returncode}:\n{self.output()}")
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"{args} not ready after {timeout} s:\n{self.output()}")
 
     @property
     def pid(self) -> int:
@@ -70,9 +65,16 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self.final is None:
+            self.final = self.output()
+            self.file.close()
+            os.unlink(self.file.name)
 
     def output(self) -> str:
-        return "".join(self.log)
+        if self.final is not None:
+            return self.final
+        with open(self.file.name, encoding="utf-8", errors="replace") as f:
+            return f.read()
 
 
 def sandbox() -> tuple[Process, str, str]:
@@ -155,3 +157,49 @@ async def get_json(url: str, method: str = "GET", **kwargs: object) -> tuple[int
 async def set_faults(sandbox_base: str, faults: dict[str, str], **extra: object) -> None:
     status, body = await get_json(f"{sandbox_base}/__sandbox__/config", "PUT", json={"faults": faults, **extra})
     assert status == 200, body
+
+
+def spare_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """A private redis-server on a spare port, no persistence: killed and restarted at will."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or spare_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen | None = None
+        self.start()
+
+    def start(self, timeout: float = 10) -> None:
+        self.proc = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                      "--save", "", "--appendonly", "no", "--daemonize", "no"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                client = redis.Redis.from_url(self.url, socket_connect_timeout=0.5)
+                client.ping()
+                client.close()
+                return
+            except redis.RedisError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"redis-server on port {self.port} exited {self.proc.returncode}") from None
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server on port {self.port} not ready after {timeout} s")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+    def stop(self) -> None:
+        self.kill()

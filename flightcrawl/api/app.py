@@ -7,6 +7,11 @@
     GET      /api/airports?q=<text>     -> airports matching a code, city or name (for the search form)
     GET      /healthz
     GET      /                          -> the comparison page (static files under /static/)
+    GET      /metrics                   -> Prometheus metrics (api/metrics.py)
+    GET      /api/openapi.json          -> the OpenAPI description (api/openapi.py)
+
+Per-client limits (api/guard.py), metrics and the OpenAPI document live in their own modules,
+wired here.
 """
 
 from __future__ import annotations
@@ -24,7 +29,11 @@ from redis.exceptions import RedisError
 
 from flightcrawl import airports
 from flightcrawl.api.backend import Backend, UnknownTask
+from flightcrawl.api.guard import Limits, count_requests, guard, limits_from_env
+from flightcrawl.api.metrics import METRICS, Metrics, metrics_handler
+from flightcrawl.api.openapi import openapi_handler
 from flightcrawl.api.validation import InvalidInput, parse_airport_query, parse_start, parse_task_id
+from flightcrawl.logs import redact
 
 logger = logging.getLogger(__name__)
 MAX_BODY = 16 * 1024
@@ -45,6 +54,7 @@ class ApiConfig:
     site_deadlines: dict[str, float] = field(default_factory=dict)
     cors_origins: tuple[str, ...] = ("*",)
     keepalive: float = 15.0
+    limits: Limits = field(default_factory=Limits)
 
 
 BACKEND = web.AppKey("backend", Backend)
@@ -70,7 +80,7 @@ async def errors(request: web.Request, handler: Callable[[web.Request], Awaitabl
             raise
         return _json_error(exc.status, exc.reason.lower().replace(" ", "_"), exc.text or exc.reason)
     except RedisError as exc:
-        logger.error("backend unavailable: %s", exc)
+        logger.error("backend unavailable: %s", redact(str(exc)))
         return _json_error(503, "backend_unavailable", f"the search backend is unavailable: {type(exc).__name__}")
 
 
@@ -115,6 +125,9 @@ async def start(request: web.Request) -> web.Response:
     query, sources = parse_start(params)
     config = request.app[CONFIG]
     task_id, created = await request.app[BACKEND].start(query, sources, config.deadline, config.site_deadlines)
+    request.app[METRICS].searches.labels("new" if created else "shared").inc()
+    logger.info("search %s %s: %s on %s", task_id, "started" if created else "shared", query.describe(),
+                ",".join(sources))
     return web.json_response({"task_id": task_id, "new": created})
 
 
@@ -130,7 +143,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     async with sse_response(request, headers=headers, ping_interval=config.keepalive) as sse:
         try:
             async for event in backend.events(task_id, after):
-                await sse.send(event.json(), id=event.id, event=event.type)
+                await sse.send(event.text(), id=event.id, event=event.type)
         except (ConnectionResetError, ClientConnectionResetError):
             pass  # the client left; nothing is lost, it can resume with Last-Event-ID
         except RedisError as exc:  # the stream is already open: end it; the client resumes later
@@ -160,7 +173,7 @@ async def healthz(request: web.Request) -> web.Response:
     try:
         return web.json_response(await request.app[BACKEND].health())
     except RedisError as exc:
-        return _json_error(503, "backend_unavailable", f"{type(exc).__name__}: {exc}")
+        return _json_error(503, "backend_unavailable", redact(f"{type(exc).__name__}: {exc}"))
 
 
 async def not_found(request: web.Request) -> web.Response:
@@ -169,9 +182,13 @@ async def not_found(request: web.Request) -> web.Response:
 
 def create_app(backend: Backend, config: ApiConfig | None = None) -> web.Application:
     config = config or ApiConfig()
-    app = web.Application(middlewares=[cors(config.cors_origins), errors], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[count_requests, cors(config.cors_origins), guard(config.limits), errors],
+                          client_max_size=MAX_BODY)
     app[BACKEND] = backend
     app[CONFIG] = config
+    app[METRICS] = metrics = Metrics()
+    if hasattr(backend, "on_outcome"):
+        backend.on_outcome = metrics.outcome
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         if hasattr(backend, "start_finisher"):
@@ -190,6 +207,8 @@ def create_app(backend: Backend, config: ApiConfig | None = None) -> web.Applica
         web.get("/healthz", healthz),
         web.get("/", page),
         web.static("/static", STATIC),
+        web.get("/metrics", metrics_handler),
+        web.get("/api/openapi.json", openapi_handler),
         web.route("OPTIONS", "/{tail:.*}", not_found),  # answered by the CORS middleware
     ])
     return app
@@ -204,4 +223,4 @@ def config_from_env(deadline: float | None = None) -> ApiConfig:
             site_deadlines[site.strip()] = float(seconds)
     origins = tuple(o.strip() for o in os.environ.get("FLIGHTCRAWL_CORS_ORIGINS", "*").split(",") if o.strip())
     return ApiConfig(deadline=deadline or float(os.environ.get("FLIGHTCRAWL_DEADLINE", "30")),
-                     site_deadlines=site_deadlines, cors_origins=origins or ("*",))
+                     site_deadlines=site_deadlines, cors_origins=origins or ("*",), limits=limits_from_env())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from flightcrawl.query import SearchQuery
@@ -17,12 +17,13 @@ class Event:
     id: str
     type: str  # progress | partial | source_done | TOTAL
     data: dict[str, Any]
-    raw: str | None = None  # the data as JSON, made once and shared by every client
+    _text: str | None = field(default=None, repr=False, compare=False)
 
-    def json(self) -> str:
-        if self.raw is None:
-            self.raw = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
-        return self.raw
+    def text(self) -> str:
+        """The data as sent over SSE, serialized once however many clients stream it."""
+        if self._text is None:
+            self._text = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+        return self._text
 
 
 class UnknownTask(KeyError):

@@ -3,6 +3,11 @@
 Each API process also runs the finisher: woken by the `completions` stream whenever a site's
 status is written, and by a timer for deadlines, it appends TOTAL exactly once per search
 (an atomic script decides which process wins) and times out sites that missed the deadline.
+
+However many clients stream however many searches, this process reads their Redis Streams with
+one XREAD: a `_Mirror` per followed search holds its events in memory while anyone listens, and
+is dropped when the last client leaves (2,000 clients on 200 searches hold one Redis connection,
+not 2,000, so the connection pool is never the limit).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -22,13 +27,79 @@ from flightcrawl.api.backend import Event, UnknownTask, result_from_events, sear
 from flightcrawl.distributed import defaults, events
 from flightcrawl.distributed.keys import Keys
 from flightcrawl.distributed.queue import live_workers, reap
-from flightcrawl.distributed.tasks import statuses, task_meta, try_finish
+from flightcrawl.distributed.tasks import assemble_total, statuses, task_meta, try_finish
 from flightcrawl.query import SearchQuery
 from flightcrawl.sites import SITES, title
 
 logger = logging.getLogger(__name__)
 DEADLINE_POLL = 0.1  # how often the finisher looks for searches past their deadline
 OUTCOMES_KEPT = 100
+READ_BLOCK_MS = 250  # a search followed anew waits at most this long to join the shared read
+LOST_CHECK_SECONDS = 2.0
+READ_BATCH_SECONDS = 0.02
+LOST_REASON = "the search's state was lost (Redis restarted mid-search); start the search again"
+
+
+def _id_key(entry_id: str) -> tuple[int, int]:
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
+
+
+class _Mirror:
+    """One search's events as this process has read them, shared by all its clients here."""
+
+    def __init__(self, task_id: str, meta: dict[str, Any]) -> None:
+        self.task_id, self.meta = task_id, meta
+        self.events: list[Event] = []
+        self.done = False
+        self.error: BaseException | None = None
+        self.clients = 0
+        self.last = "0-0"  # the newest entry read from Redis
+        self._changed = asyncio.Event()
+
+    def append(self, event: Event) -> None:
+        self.events.append(event)
+        self.done = self.done or event.type == "TOTAL"
+        self._wake()
+
+    def fail(self, error: BaseException) -> None:
+        self.error = error
+        self._wake()
+
+    def _wake(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def follow(self, after: str | None) -> AsyncIterator[Event]:
+        index = 0
+        floor = _id_key(after) if after else None
+        while True:
+            changed = self._changed
+            while index < len(self.events):
+                event = self.events[index]
+                index += 1
+                if floor is not None and event.id != "lost" and _id_key(event.id) <= floor:
+                    continue  # the client had it before it reconnected
+                yield event
+                if event.type == "TOTAL":
+                    return
+            if self.done:
+                return  # resumed after the TOTAL itself: nothing more will come
+            if self.error is not None:
+                raise self.error
+            await changed.wait()
+
+    def lost_total(self) -> Event:
+        """TOTAL from what was read before the state vanished; unfinished sites end `error`."""
+        done = {e.data["source"]: e.data for e in self.events if e.type == "source_done"}
+        for site in self.meta["sources"]:
+            done.setdefault(site, {"source": site, "status": "error", "reason": LOST_REASON, "options": 0,
+                                   "dropped": 0, "elapsed": round(time.time() - self.meta["created"], 3),
+                                   "extra": {}, "attempt": ""})
+        total = assemble_total(self.meta, done, [e.data for e in self.events if e.type == "partial"])
+        total["search"]["task_id"] = self.task_id
+        total["search"]["lost"] = True
+        return Event("lost", "TOTAL", total)
 
 
 class RedisBackend:
@@ -39,7 +110,10 @@ class RedisBackend:
         self.client, self.keys = client, keys
         self.dedupe_ttl, self.task_ttl = dedupe_ttl, task_ttl
         self.finisher: asyncio.Task | None = None
-        self.hub = StreamHub(client, keys)
+        self.mirrors: dict[str, _Mirror] = {}
+        self.reader: asyncio.Task | None = None
+        self.opening: dict[str, asyncio.Future] = {}
+        self.on_outcome: Callable[[str, str, float], None] | None = None  # the app's metrics
 
     # --- searches -------------------------------------------------------------------------
 
@@ -65,9 +139,11 @@ class RedisBackend:
                     "progress", {"status": f"Searching {title(site)}...", "source": site, "stage": "queued"}))
             pipe.expire(self.keys.events(task_id), self.task_ttl)
             pipe.zadd(self.keys.pending(), {task_id: search_deadline})
+            pipe.expire(self.keys.pending(), self.task_ttl)  # every key has a TTL (refreshed by each search)
             for site in sources:
                 job = {"task_id": task_id, "site": site, "args": query.to_dict(), "deadline": now + per_site[site]}
                 pipe.lpush(self.keys.queue(site), json.dumps(job))
+                pipe.expire(self.keys.queue(site), self.task_ttl)
             await pipe.execute()
         return task_id, True
 
@@ -78,18 +154,101 @@ class RedisBackend:
         return meta
 
     async def exists(self, task_id: str) -> bool:
-        return bool(await self.client.exists(self.keys.task(task_id)))
+        if task_id in self.mirrors:
+            return True
+        try:
+            await self._meta(task_id)
+        except UnknownTask:
+            return False
+        return True
+
+    async def _meta(self, task_id: str) -> dict[str, Any]:
+        """The task's meta; a burst of clients of one search reads it from Redis once."""
+        opening = self.opening.get(task_id)
+        if opening is None:
+            opening = self.opening[task_id] = asyncio.ensure_future(self._known(task_id))
+            # Kept briefly after it is read, so the rest of a burst finds it done.
+            opening.add_done_callback(lambda _: asyncio.get_running_loop().call_later(
+                1.0, lambda: self.opening.pop(task_id, None)))
+        return await asyncio.shield(opening)
 
     async def events(self, task_id: str, after: str | None = None) -> AsyncIterator[Event]:
-        await self._known(task_id)
-        feed = await self.hub.feed(task_id)
-        feed.subscribers += 1
+        mirror = self.mirrors.get(task_id)
+        if mirror is None or mirror.error is not None:
+            meta = await self._meta(task_id)
+            mirror = self.mirrors.get(task_id)
+            if mirror is None or mirror.error is not None:
+                mirror = self.mirrors[task_id] = _Mirror(task_id, meta)
+                if self.reader is None or self.reader.done():
+                    self.reader = asyncio.ensure_future(self._read_streams())
+        mirror.clients += 1
         try:
-            async for event in feed.read(_stream_id(after)):
+            async for event in mirror.follow(_stream_id(after)):
                 yield event
         finally:
-            feed.subscribers -= 1
-            self.hub.release(task_id, feed)
+            mirror.clients -= 1
+            if not mirror.clients and self.mirrors.get(task_id) is mirror:
+                del self.mirrors[task_id]
+
+    async def _read_streams(self) -> None:
+        """One XREAD for every followed search still running; ends when none is left.
+
+        A search whose task hash vanished (checked every LOST_CHECK_SECONDS, and at once when
+        Redis is back after an outage) ends with a TOTAL saying so; an outage longer than
+        FOLLOW_OUTAGE_SECONDS ends its streams (clients resume with Last-Event-ID).
+        """
+        outage_since: float | None = None
+        checked = time.monotonic()
+        while True:
+            live = {t: m for t, m in self.mirrors.items() if not m.done and m.error is None}
+            if not live:
+                return
+            names = {self.keys.events(t): t for t in live}
+            try:
+                answer = await self.client.xread({k: live[t].last for k, t in names.items()},
+                                                 block=READ_BLOCK_MS, count=200)
+                recovered, outage_since = outage_since is not None, None
+            except asyncio.CancelledError:
+                raise
+            except (RedisError, OSError) as exc:
+                now = time.monotonic()
+                outage_since = outage_since or now
+                if now - outage_since > defaults.FOLLOW_OUTAGE_SECONDS:
+                    for mirror in live.values():
+                        mirror.fail(exc)
+                await asyncio.sleep(0.5)
+                continue
+            for key, entries in answer or []:
+                mirror = live[names[key.decode() if isinstance(key, bytes) else key]]
+                for entry_id, fields in entries:
+                    logged = events.decode(entry_id, fields)
+                    mirror.last = logged.id
+                    if not mirror.done:
+                        mirror.append(Event(logged.id, logged.type, logged.data, logged.raw))  # logged JSON, sent as is
+            if answer:
+                await asyncio.sleep(READ_BATCH_SECONDS)  # let more arrive: one read then carries many
+            if recovered or time.monotonic() - checked > LOST_CHECK_SECONDS:
+                checked = time.monotonic()
+                await self._end_lost({t: m for t, m in live.items() if not m.done})
+
+    async def _end_lost(self, running: dict[str, _Mirror]) -> None:
+        if not running:
+            return
+        try:
+            async with self.client.pipeline(transaction=False) as pipe:
+                for task_id in running:
+                    pipe.exists(self.keys.task(task_id))
+                present = await pipe.execute()
+        except RedisError:
+            return  # the next round checks again
+        for (task_id, mirror), exists in zip(running.items(), present, strict=True):
+            if not exists:
+                logger.warning("search %s: its state is gone from Redis; ending its streams", task_id)
+                mirror.append(mirror.lost_total())
+
+    def followed(self) -> int:
+        """How many searches this process reads for its streams (a gauge in /metrics)."""
+        return len(self.mirrors)
 
     async def result(self, task_id: str) -> dict[str, Any]:
         meta = await self._known(task_id)
@@ -158,13 +317,16 @@ class RedisBackend:
     async def _record_outcomes(self, task_id: str) -> None:
         async with self.client.pipeline(transaction=False) as pipe:
             for site, status in (await statuses(self.client, self.keys, task_id)).items():
+                if self.on_outcome is not None:
+                    self.on_outcome(site, status["status"], status["elapsed"])
                 pipe.lpush(self.keys.stats(site), f"{status['elapsed']} {status['status']}")
                 pipe.ltrim(self.keys.stats(site), 0, OUTCOMES_KEPT - 1)
                 pipe.expire(self.keys.stats(site), self.task_ttl)
             await pipe.execute()
 
     async def close(self) -> None:
-        await self.hub.close()
+        if self.reader is not None:
+            self.reader.cancel()
         if self.finisher is not None:
             self.finisher.cancel()
             try:
@@ -172,130 +334,6 @@ class RedisBackend:
             except (asyncio.CancelledError, Exception):
                 pass
         await self.client.aclose()
-
-
-class TaskFeed:
-    """A search's events as read by this API process, shared by all its SSE clients."""
-
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-        self.last = "0-0"  # the stream entry read last
-        self.live = False  # replayed: the hub now follows it
-        self.finished = False  # TOTAL seen
-        self.failed: BaseException | None = None
-        self.subscribers = 0
-        self._changed = asyncio.Event()
-
-    def add(self, event: Event) -> None:
-        self.events.append(event)
-        self.last = event.id
-        if event.type == events.TERMINAL:
-            self.finished = True
-        self.wake()
-
-    def wake(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def read(self, after: str | None) -> AsyncIterator[Event]:
-        position = _after_position(self.events, after) if after else 0
-        while True:
-            changed = self._changed
-            while position < len(self.events):
-                event = self.events[position]
-                position += 1
-                yield event
-                if event.type == events.TERMINAL:
-                    return
-            if self.failed is not None:
-                raise self.failed
-            await changed.wait()
-
-
-class StreamHub:
-    """Every followed search's stream, read by one XREAD per API process.
-
-    Each SSE client holding its own blocking XREAD meant one Redis connection per client
-    (10,000 clients: 10,000 connections). The hub watches all followed streams in one
-    `XREAD BLOCK` and fans events out in memory; a new search is replayed with XRANGE and
-    then joins the watch list at its last entry, so nothing is missed between the two.
-    """
-
-    BLOCK_MS = 50  # bounds how long a newly followed search waits to join the watch list
-
-    def __init__(self, client: aioredis.Redis, keys: Keys) -> None:
-        self.client, self.keys = client, keys
-        self.feeds: dict[str, TaskFeed] = {}
-        self._loop: asyncio.Task | None = None
-        self._added = asyncio.Event()
-
-    async def feed(self, task_id: str) -> TaskFeed:
-        feed = self.feeds.get(task_id)
-        if feed is None or feed.failed is not None:
-            feed = self.feeds[task_id] = TaskFeed()
-            for logged in await events.replay(self.client, self.keys, task_id):
-                feed.add(Event(logged.id, logged.type, logged.data, logged.raw))
-            feed.live = True
-            self._added.set()
-            if self._loop is None or self._loop.done():
-                self._loop = asyncio.ensure_future(self._follow())
-        return feed
-
-    def release(self, task_id: str, feed: TaskFeed) -> None:
-        if feed.subscribers == 0 and (feed.finished or feed.failed is not None):
-            if self.feeds.get(task_id) is feed:
-                del self.feeds[task_id]
-
-    async def _follow(self) -> None:
-        outage_since: float | None = None
-        while True:
-            watch = {self.keys.events(t): f.last for t, f in self.feeds.items() if f.live and not f.finished}
-            if not watch:
-                self._added.clear()
-                await self._added.wait()
-                continue
-            try:
-                answer = await self.client.xread(watch, block=self.BLOCK_MS, count=500)
-                outage_since = None
-            except RedisError as exc:
-                outage_since = outage_since or time.monotonic()
-                if time.monotonic() - outage_since > defaults.FOLLOW_OUTAGE_SECONDS:
-                    for feed in list(self.feeds.values()):
-                        if not feed.finished:
-                            feed.failed = exc
-                            feed.wake()
-                    outage_since = None
-                await asyncio.sleep(0.5)
-                continue
-            prefix_len = len(self.keys.events("")) - len(":events")
-            for stream, entries in answer or []:
-                name = stream.decode()
-                task_id = name[prefix_len:-len(":events")]
-                feed = self.feeds.get(task_id)
-                if feed is None:
-                    continue
-                for entry_id, fields in entries:
-                    logged = events.decode(entry_id, fields)
-                    feed.add(Event(logged.id, logged.type, logged.data, logged.raw))
-                self.release(task_id, feed)  # finished and nobody left watching: drop it
-
-    async def close(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-
-
-def _entry(entry_id: str) -> tuple[int, int]:
-    ms, _, seq = entry_id.partition("-")
-    return int(ms), int(seq or 0)
-
-
-def _after_position(logged: list[Event], after: str) -> int:
-    """Index of the first event after `after` (stream ids order as (ms, seq) pairs)."""
-    mark = _entry(after)
-    for index, event in enumerate(logged):
-        if _entry(event.id) > mark:
-            return index
-    return len(logged)
 
 
 def _stream_id(value: str | None) -> str | None:

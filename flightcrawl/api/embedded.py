@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from flightcrawl import embedded
@@ -62,6 +62,7 @@ class EmbeddedBackend:
         self.recent: dict[str, tuple[str, float]] = {}  # digest -> (task id, expiry)
         self.outcomes: dict[str, deque[tuple[str, float]]] = {s: deque(maxlen=100) for s in SITES}
         self.running: set[asyncio.Task] = set()
+        self.on_outcome: Callable[[str, str, float], None] | None = None  # the app's metrics
 
     async def start(self, query: SearchQuery, sources: list[str], deadline: float,
                     site_deadlines: dict[str, float] | None = None) -> tuple[str, bool]:
@@ -78,6 +79,8 @@ class EmbeddedBackend:
         def on_event(event: embedded.Event) -> None:
             if event.type == "source_done":
                 self.outcomes[event.data["source"]].append((event.data["status"], event.data["elapsed"]))
+                if self.on_outcome is not None:
+                    self.on_outcome(event.data["source"], event.data["status"], event.data["elapsed"])
             log.append(event.type, event.data)
 
         search = embedded.EmbeddedSearch(query, sources, deadline=deadline, host_map=self.host_map,

@@ -35,9 +35,10 @@ def sync_client(settings: Any = None) -> redis.Redis:
 def async_client(settings: Any = None) -> aioredis.Redis:
     # Blocking reads (BLMOVE, XREAD BLOCK) wait at most defaults.MAX_BLOCK_SECONDS, well inside
     # the socket timeout, so a timeout means Redis is really gone.
-    # A bounded pool that waits for a free connection: a burst of 1,000 stream clients queues
-    # for a few ms instead of failing with "Too many connections".
+    # A bounded pool that makes a burst wait its turn (up to POOL_WAIT_SECONDS) rather than fail:
+    # 2,000 streams opening at once are 2,000 short commands, not 2,000 connections.
+    max_connections = int(os.environ.get("FLIGHTCRAWL_REDIS_MAX_CONNECTIONS", defaults.MAX_CONNECTIONS))
     pool = aioredis.BlockingConnectionPool.from_url(
-        redis_url(settings), max_connections=defaults.MAX_CONNECTIONS, timeout=defaults.SOCKET_TIMEOUT,
+        redis_url(settings), max_connections=max_connections, timeout=defaults.POOL_WAIT_SECONDS,
         socket_timeout=defaults.SOCKET_TIMEOUT, socket_connect_timeout=2.0, health_check_interval=10)
     return aioredis.Redis(connection_pool=pool)

@@ -10,4 +10,5 @@ LEASE_BLOCK_SECONDS = 1.0  # how long one blocking pop waits before checking for
 SOCKET_TIMEOUT = 5.0  # a Redis call that hangs this long fails clearly instead of hanging
 MAX_BLOCK_SECONDS = 2.0  # the longest blocking read; must stay below SOCKET_TIMEOUT
 FOLLOW_OUTAGE_SECONDS = 30.0  # a stream follower rides out a Redis outage this long, then ends
-MAX_CONNECTIONS = 64  # per process; blocking reads hold one each (one per search feed, one per lease loop)
+MAX_CONNECTIONS = 64  # per process (FLIGHTCRAWL_REDIS_MAX_CONNECTIONS); more callers wait for a free one
+POOL_WAIT_SECONDS = 20.0  # how long a command waits for a free connection in a burst before failing

@@ -23,6 +23,10 @@ from flightcrawl.distributed.keys import Keys
 TERMINAL = "TOTAL"
 
 
+class TaskLost(Exception):
+    """The search's state is gone from Redis (a restart without persistence, or it expired)."""
+
+
 @dataclass
 class LoggedEvent:
     id: str
@@ -54,7 +58,9 @@ async def follow(client: aioredis.Redis, keys: Keys, task_id: str, after: str | 
 
     A Redis outage is ridden out (retrying from the last entry seen, so nothing is lost or
     repeated) for up to FOLLOW_OUTAGE_SECONDS; then the follow ends and the client may resume
-    with Last-Event-ID.
+    with Last-Event-ID. When nothing arrives for a block, or Redis is back after an outage, the
+    task's hash is checked: if it is gone (Redis restarted without persistence), TaskLost, so no
+    follower waits forever for a TOTAL that nobody will write.
     """
     last = after or "0-0"
     stream = keys.events(task_id)
@@ -67,6 +73,9 @@ async def follow(client: aioredis.Redis, keys: Keys, task_id: str, after: str | 
     while True:
         try:
             answer = await client.xread({stream: last}, block=block_ms, count=500)
+            if not answer or outage_since is not None:
+                if not await client.exists(keys.task(task_id)):
+                    raise TaskLost(task_id)
             outage_since = None
         except RedisError:
             now = time.monotonic()

@@ -1,4 +1,9 @@
-"""Every Redis key flightcrawl writes, in one place (each gets a TTL except the queues)."""
+"""Every Redis key flightcrawl writes, in one place.
+
+Every key has a TTL (tests/test_reliability.py scans the keyspace after a run): per-search keys
+expire TASK_TTL after their last write; the shared ones (queues, registries, the completions
+stream, the pending set) have theirs refreshed on each write, so they outlive any job in them.
+"""
 
 from __future__ import annotations
 

@@ -31,9 +31,13 @@ class JobQueue:
                                         timeout, "RIGHT", "LEFT")
 
     async def heartbeat(self, lease_seconds: float = defaults.LEASE_SECONDS) -> None:
+        # Every key gets a TTL: the registry and the leased list live on while the worker beats,
+        # and vanish an hour after the last worker of a deployment stopped.
         async with self.client.pipeline(transaction=False) as pipe:
             pipe.set(self.keys.lease(self.site, self.worker), b"1", px=int(lease_seconds * 1000))
             pipe.zadd(self.keys.workers(self.site), {self.worker: time.time()})
+            pipe.expire(self.keys.workers(self.site), defaults.TASK_TTL)
+            pipe.expire(self.keys.leased(self.site, self.worker), defaults.TASK_TTL)
             await pipe.execute()
 
     async def release(self) -> int:
@@ -43,6 +47,8 @@ class JobQueue:
                                       "LEFT", "RIGHT"):
             moved += 1
         async with self.client.pipeline(transaction=False) as pipe:
+            if moved:
+                pipe.expire(self.keys.queue(self.site), defaults.TASK_TTL)
             pipe.delete(self.keys.lease(self.site, self.worker))
             pipe.zrem(self.keys.workers(self.site), self.worker)
             await pipe.execute()
@@ -58,6 +64,7 @@ async def reap(client: aioredis.Redis, keys: Keys, site: str) -> int:
             continue
         while await client.lmove(keys.leased(site, worker), keys.queue(site), "LEFT", "RIGHT"):
             moved += 1
+            await client.expire(keys.queue(site), defaults.TASK_TTL)
         await client.zrem(keys.workers(site), worker)
     return moved
 

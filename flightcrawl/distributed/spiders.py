@@ -139,7 +139,8 @@ class WorkerMixin(RedisMixin):
         try:
             job_data = parse_job(data, self.name)
         except MalformedJob as exc:
-            logger.error("worker %s: malformed job skipped (%s): %r", self.worker_id, exc.reason, data[:200])
+            logger.error("worker %s: malformed job skipped (%s): %r", self.worker_id, exc.reason, data[:200],
+                         extra={"task_id": exc.task_id})
             self.crawler.stats.inc_value("flightcrawl/jobs/malformed")
             self.server.lpush(self.keys.dead_letters(self.name), data)
             self.server.expire(self.keys.dead_letters(self.name), defaults.TASK_TTL)

@@ -25,6 +25,7 @@ if set == 1 then
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', '10000', '*', 'task', ARGV[4])
+  redis.call('EXPIRE', KEYS[3], ARGV[3])
 end
 if #KEYS >= 4 and ARGV[5] ~= '' then redis.call('LREM', KEYS[4], 1, ARGV[5]) end
 return set
@@ -88,14 +89,16 @@ def assemble_total(meta: dict[str, Any], site_statuses: dict[str, dict], partial
 
 async def try_finish(client: aioredis.Redis, keys: Keys, task_id: str, ttl: int = defaults.TASK_TTL,
                      now: float | None = None) -> bool:
-    """Append TOTAL if every site has its status, or time out the rest once the deadline passed."""
+    """Append TOTAL if every site has its status, or time out the rest once the deadline passed.
+
+    True only for the call that appended it (one per search across every API process)."""
     meta = await task_meta(client, keys, task_id)
     if meta is None:  # expired or never created
         await client.zrem(keys.pending(), task_id)
         return False
     if await client.exists(keys.total(task_id)):
         await client.zrem(keys.pending(), task_id)
-        return True
+        return False  # finished before: its outcomes were counted by whoever appended TOTAL
     now = now if now is not None else time.time()
     done = await statuses(client, keys, task_id)
     missing = [s for s in meta["sources"] if s not in done]
@@ -115,5 +118,6 @@ async def try_finish(client: aioredis.Redis, keys: Keys, task_id: str, ttl: int 
     total = assemble_total(meta, done, partials)
     total["search"]["task_id"] = task_id
     body = json.dumps(total, ensure_ascii=False, separators=(",", ":"))
-    await client.eval(EMIT_TOTAL, 3, keys.total(task_id), keys.events(task_id), keys.pending(), body, ttl, task_id)
-    return True
+    appended = await client.eval(EMIT_TOTAL, 3, keys.total(task_id), keys.events(task_id), keys.pending(), body,
+                                 ttl, task_id)
+    return bool(appended)

@@ -76,7 +76,7 @@ class SourceStatusExtension:
         stats.inc_value(f"flightcrawl/status/{result.status}")
         stats.set_value("flightcrawl/status", str(result.status))
         stats.set_value("flightcrawl/reason", result.reason)
-        logger.info("flightcrawl %s", result.line())
+        logger.info("flightcrawl %s", result.line(), extra={"task_id": job.task_id})
         self.crawler.signals.send_catch_log(fc_signals.source_done, status=result, job=job,
                                             spider=self.crawler.spider)
 

@@ -197,7 +197,7 @@ class FlightSpider(Spider):
         for reason in page.rejected:
             job.entries_rejected += 1
             self.crawler.stats.inc_value("flightcrawl/dropped/parse")
-            self.logger.warning("%s: unreadable entry dropped: %s", self.name, reason)
+            self.logger.warning("%s: unreadable entry dropped: %s", self.name, reason, extra={"task_id": job.task_id})
         if not page.complete or "dataloss" in response.flags:
             kept = f"; {len(page.options)} options from whole frames kept" if page.options else ""
             job.fail(Status.BAD_RESPONSE, (page.note or "response body cut off") + kept)

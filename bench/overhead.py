@@ -1,0 +1,144 @@
+"""Overhead, throughput, and embedded against distributed, through the real API.
+
+    python -m bench.overhead [--mode distributed|embedded|both] [--seconds 20] [--concurrency 24]
+
+Sandbox site delays: MakeMyTrip 300 ms, ixigo 500 ms, 100+ options per site (density 8). Overhead is
+what flightcrawl adds on top of the sites: start -> first `partial` minus the fastest site's
+delay, and start -> TOTAL minus the slowest site's delay.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import itertools
+import os
+import platform
+import re
+import statistics
+import time
+
+import aiohttp
+
+from tests.services import REDIS_URL, api, clean_redis, new_prefix, sandbox, set_faults, worker
+
+DELAYS = {"mmt": 0.3, "ixigo": 0.5}
+ROUTES = [("DEL", "BOM"), ("BOM", "DEL"), ("DEL", "BLR"), ("BLR", "DEL"), ("BOM", "BLR"), ("BLR", "BOM"),
+          ("DEL", "HYD"), ("HYD", "DEL"), ("BLR", "GOI"), ("DEL", "CCU"), ("MAA", "DEL"), ("BOM", "GOI")]
+_unique = itertools.count()
+
+
+def next_search() -> dict[str, str]:
+    """A search no earlier one matched (identical searches would share a task by design)."""
+    n = next(_unique)
+    origin, destination = ROUTES[n % len(ROUTES)]
+    return {"from": origin, "to": destination, "travel_date": f"+{1 + (n // len(ROUTES)) % 360}",
+            "sources": "mmt,ixigo"}
+
+
+async def one_search(session: aiohttp.ClientSession, base: str) -> dict[str, float]:
+    started = time.perf_counter()
+    async with session.get(f"{base}/api/flight/start", params=next_search()) as response:
+        task = (await response.json())["task_id"]
+    first_partial = None
+    async with session.get(f"{base}/api/flight/stream/{task}") as response:
+        async for line in response.content:
+            if line.startswith(b"event: partial") and first_partial is None:
+                first_partial = time.perf_counter() - started
+            if line.startswith(b"event: TOTAL"):
+                break
+    total = time.perf_counter() - started
+    return {"first": (first_partial or total) - min(DELAYS.values()), "total": total - max(DELAYS.values()),
+            "elapsed": total}
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+async def in_flight(base: str, concurrent: int, rounds: int) -> list[dict[str, float]]:
+    results = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        for _ in range(rounds):
+            results += await asyncio.gather(*(one_search(session, base) for _ in range(concurrent)))
+    return results
+
+
+async def throughput(base: str, seconds: float, concurrency: int) -> tuple[float, list[float]]:
+    done: list[float] = []
+    stop_at = time.perf_counter() + seconds
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        while time.perf_counter() < stop_at:
+            done.append((await one_search(session, base))["elapsed"])
+
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(concurrency)))
+        wall = time.perf_counter() - started
+    return len(done) / wall, done
+
+
+def row(label: str, values: list[dict[str, float]]) -> str:
+    first = [v["first"] * 1000 for v in values]
+    total = [v["total"] * 1000 for v in values]
+    return (f"| {label} | {len(values)} | {statistics.median(first):.0f} | {pct(first, .99):.0f} | "
+            f"{statistics.median(total):.0f} | {pct(total, .99):.0f} |")
+
+
+def stack(mode: str, box_base: str, host_map: str, prefix: str) -> tuple[list, str]:
+    if mode == "embedded":
+        proc, _ = api({}, "--sandbox")
+        while "sandbox at" not in proc.output():
+            time.sleep(0.05)
+        base = re.search(r"on (http://\S+)", proc.output()).group(1)
+        embedded_box = re.search(r"sandbox at (http://\S+)", proc.output()).group(1)
+        asyncio.run(set_faults(embedded_box, {}, rate_limit=False, delays=DELAYS, density=8))
+        return [proc], base
+    env = {"REDIS_URL": REDIS_URL, "FLIGHTCRAWL_REDIS_PREFIX": prefix, "FLIGHTCRAWL_HOST_MAP": host_map}
+    procs = [worker("mmt", env), worker("ixigo", env)]
+    proc, base = api(env)
+    return procs + [proc], base
+
+
+def main(args: argparse.Namespace) -> None:
+    box, box_base, host_map = sandbox()
+    asyncio.run(set_faults(box_base, {}, rate_limit=False, delays=DELAYS, density=8))
+    modes = ["distributed", "embedded"] if args.mode == "both" else [args.mode]
+    lines = [f"# Overhead and throughput ({dt.date.today()}, {platform.node()}, {os.cpu_count()} cores, "
+             f"Python {platform.python_version()}; site delays MakeMyTrip 300 ms, ixigo 500 ms; density 8)", "",
+             "| mode, searches in flight | searches | first partial - 300 ms p50 | p99 | TOTAL - 500 ms p50 | p99 |",
+             "|---|---|---|---|---|---|"]
+    tput = []
+    try:
+        for mode in modes:
+            prefix = new_prefix()
+            procs, base = stack(mode, box_base, host_map, prefix)
+            try:
+                asyncio.run(in_flight(base, 1, 3))  # warm up
+                lines.append(row(f"{mode}, 1", asyncio.run(in_flight(base, 1, args.sequential))))
+                lines.append(row(f"{mode}, 20", asyncio.run(in_flight(base, 20, 3))))
+                rate, elapsed = asyncio.run(throughput(base, args.seconds, args.concurrency))
+                tput.append(f"| {mode} | {args.concurrency} | {rate:.1f} | {statistics.median(elapsed) * 1000:.0f} | "
+                            f"{pct(elapsed, .99) * 1000:.0f} | {len(elapsed)} |")
+            finally:
+                for proc in reversed(procs):
+                    proc.stop()
+                clean_redis(prefix)
+    finally:
+        box.stop()
+    lines += ["", "| throughput: mode | clients | searches/s | start->TOTAL p50 ms | p99 ms | searches |",
+              "|---|---|---|---|---|---|", *tput]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mode", choices=["distributed", "embedded", "both"], default="both")
+    parser.add_argument("--sequential", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--concurrency", type=int, default=24)
+    main(parser.parse_args())
