@@ -213,9 +213,11 @@ class OneBrowserHandler(ScrapyPlaywrightDownloadHandler):
         return await super()._create_page(request, spider)
 
     async def _browser_disconnected_callback(self) -> None:
+        was_ours = self._shared.browser is not None  # shutdown() clears it before closing
         self._shared.contexts.clear()
         self._shared.browser = None
-        logger.warning("browser disconnected; the next browser request launches a new one")
+        if was_ours:
+            logger.warning("browser disconnected; the next browser request launches a new one")
 
     async def _close(self) -> None:
         shared = self._shared

@@ -31,6 +31,9 @@ class SandboxConfig:
     delays: dict[str, float] = field(default_factory=dict)  # site -> seconds before answering
     slow_seconds: float = 120.0
     rate_limit: bool = True  # the sites' own rate limits (ixigo about 1 request/second)
+    gates: bool = True  # the bot gates (Akamai cookie, Cloudflare clearance): see sandbox/gates.py
+    session_seconds: float = 900.0  # how long a gate's cookie is good for
+    gate_generation: int = 0  # change it to revoke every cookie issued so far
 
     def fault(self, site: str) -> str | None:
         return self.faults.get(site)
@@ -44,10 +47,14 @@ class SandboxConfig:
         self.delays = {s: float(v) for s, v in data.get("delays", self.delays).items()}
         self.slow_seconds = float(data.get("slow_seconds", self.slow_seconds))
         self.rate_limit = bool(data.get("rate_limit", self.rate_limit))
+        self.gates = bool(data.get("gates", self.gates))
+        self.session_seconds = float(data.get("session_seconds", self.session_seconds))
+        self.gate_generation = int(data.get("gate_generation", self.gate_generation))
 
     def to_dict(self) -> dict:
         return {"faults": self.faults, "delays": self.delays, "slow_seconds": self.slow_seconds,
-                "rate_limit": self.rate_limit}
+                "rate_limit": self.rate_limit, "gates": self.gates, "session_seconds": self.session_seconds,
+                "gate_generation": self.gate_generation}
 
 
 AKAMAI_DENIED = (
