@@ -77,6 +77,8 @@ class BackoffMiddleware:
             stats.inc_value("flightcrawl/backoff/no_time")
             return response  # the deadline comes first: report what the site said
         stats.inc_value(f"flightcrawl/backoff/{response.status}")
+        if job is not None:
+            job.extra.setdefault("backoff", []).append(f"{response.status}, waited {wait:g} s")
         meta = {**request.meta, ATTEMPTS_KEY: attempts + 1, WAIT_KEY: wait}
         meta.pop("download_timeout", None)  # DeadlineMiddleware sets it again from the time left
         return request.replace(meta=meta, dont_filter=True)

@@ -45,7 +45,7 @@ FLIGHTCRAWL_BACKOFF_BASE = 1.0
 # AutoThrottle adapts each site's delay to its latency (a slow site is asked less often);
 # per-site floors are the spiders' DOWNLOAD_DELAY (ixigo: 1 s, its documented rate).
 AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_START_DELAY = 0.0
 AUTOTHROTTLE_MAX_DELAY = 5.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 # Proxies per site: "ixigo=http://p1:3128|http://p2:3128,mmt=http://p3:3128" (a list rotates).

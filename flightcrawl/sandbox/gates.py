@@ -43,7 +43,7 @@ def _mac(config: SandboxConfig, site: str, expiry: int, bound_to: str) -> str:
 
 
 def issue(config: SandboxConfig, site: str, bound_to: str = "") -> str:
-    expiry = int(time.time() + config.session_seconds)
+    expiry = int((time.time() + config.session_seconds) * 1000)  # epoch milliseconds
     return f"{expiry}~{_mac(config, site, expiry, bound_to)}"
 
 
@@ -56,7 +56,7 @@ def refusal(config: SandboxConfig, site: str, token: str | None, bound_to: str =
         return "malformed cookie"
     if not hmac.compare_digest(mac, _mac(config, site, int(expiry_text), bound_to)):
         return "cookie not issued to this client (User-Agent) or revoked"
-    if int(expiry_text) <= time.time():
+    if int(expiry_text) <= time.time() * 1000:
         return "cookie expired"
     return None
 

@@ -63,7 +63,7 @@ async def _wait_for_cookie(page: Page, name: str, deadline_at: float | None) -> 
     return False
 
 
-async def pass_gate(page: Page, cookie: str, deadline_at: float | None = None,
+async def pass_gate(page: Page, cookie: str, user_agent: str, deadline_at: float | None = None,
                     listing_url: str | None = None, data_path: str | None = None) -> dict[str, Any]:
     """Page method: wait (until the deadline) for the gate's script to write `cookie`; then,
     given a listing URL, open it and read the `data_path` response the page itself receives.
@@ -71,8 +71,9 @@ async def pass_gate(page: Page, cookie: str, deadline_at: float | None = None,
     Returns what the spider needs: {"cookies": [...], "user_agent", "data": {status, headers,
     body} | None, "failure": str | None, "timed_out": bool}.
     """
+    # Nothing is asked of the page itself while the gate's script may still reload it.
     result: dict[str, Any] = {"cookies": [], "data": None, "failure": None, "timed_out": False,
-                              "user_agent": await page.evaluate("navigator.userAgent")}
+                              "user_agent": user_agent}
     if not await _wait_for_cookie(page, cookie, deadline_at):
         result["cookies"] = await page.context.cookies()
         result["timed_out"] = True
@@ -144,9 +145,11 @@ class GatedSpider(FlightSpider):
         session = self.sessions.get(self.name)
         if session is None:
             self.crawler.stats.inc_value("flightcrawl/session/miss")
+            self.outcome.extra["session"] = "browser"
             yield self.browser_request(query)
         else:
             self.crawler.stats.inc_value("flightcrawl/session/reused")
+            self.outcome.extra["session"] = "reused"
             yield self.replay(query, session, fresh=False)
 
     def replay(self, query: SearchQuery, session: Session, *, fresh: bool) -> Request:
@@ -157,12 +160,15 @@ class GatedSpider(FlightSpider):
     def browser_request(self, query: SearchQuery) -> Request:
         site = self.site
         job = self.outcome
-        kwargs: dict[str, Any] = {"cookie": site.GATE_REQUIRED, "deadline_at": job.deadline_at}
+        user_agent = self.settings.get("USER_AGENT")
+        kwargs: dict[str, Any] = {"cookie": site.GATE_REQUIRED, "user_agent": user_agent,
+                                  "deadline_at": job.deadline_at}
         if self.READS_PAGE_DATA:
             # The page navigates on its own: point it where the host map points Scrapy.
             listing = rewrite_url(site.listing_url(query), parse_host_map(self.settings.get("FLIGHTCRAWL_HOST_MAP")))
             kwargs.update(listing_url=listing, data_path=site.SEARCH_PATH)
-        context_kwargs: dict[str, Any] = {"user_agent": self.settings.get("USER_AGENT")}
+        # The browser's User-Agent is the one plain requests replay (Cloudflare binds to it).
+        context_kwargs: dict[str, Any] = {"user_agent": user_agent}
         if proxies := parse_proxies(self.settings.get("FLIGHTCRAWL_PROXIES")).get(self.name):
             # A context has one proxy for its life: the browser takes the site's first; the
             # session it obtains is then replayed through the rotation of plain requests.
@@ -244,6 +250,7 @@ class GatedSpider(FlightSpider):
             return []
         self.sessions.drop(self.name, request.meta[SESSION_KEY])
         self.crawler.stats.inc_value("flightcrawl/session/rejected")
+        self.outcome.extra["session"] = "refreshed"
         self.logger.info("%s: cached session rejected (%s); refreshing it in the browser", self.name, why)
         return [self.browser_request(self.outcome.query)]
 

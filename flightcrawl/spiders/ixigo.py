@@ -27,7 +27,7 @@ class IxigoSpider(GatedSpider):
     custom_settings = {
         "DOWNLOAD_DELAY": 1.0 / site.REQUESTS_PER_SECOND,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
-        "RANDOMIZE_DOWNLOAD_DELAY": False,
+        "DOWNLOAD_DELAY_JITTER": 0,
     }
 
     def data_request(self, query: SearchQuery, session: Session, **kwargs: Any) -> Request:
