@@ -32,6 +32,8 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy_playwright.handler import BrowserContextWrapper, ScrapyPlaywrightDownloadHandler
 
+from flightcrawl.impersonate import Impersonator, target_of
+
 logger = logging.getLogger(__name__)
 
 HANDLER = "flightcrawl.browser.OneBrowserHandler"
@@ -166,6 +168,9 @@ class OneBrowserHandler(ScrapyPlaywrightDownloadHandler):
         self.browser_launch_lock = shared.lock
         self.context_launch_lock = shared.context_lock
         shared.users.add(id(self))
+        # Plain requests of a spider that asks for it go out with a browser's TLS fingerprint.
+        self.impersonate = crawler.settings.get("FLIGHTCRAWL_IMPERSONATE") or None
+        self.impersonator = Impersonator()
         shared.linger = max(shared.linger, crawler.settings.getfloat("FLIGHTCRAWL_BROWSER_LINGER", 0.0))
         if shared.closer is not None:  # a new search came before the idle browser was closed
             shared.closer.cancel()
@@ -176,6 +181,11 @@ class OneBrowserHandler(ScrapyPlaywrightDownloadHandler):
         if crawler not in cls._per_crawler:
             cls._per_crawler[crawler] = cls(crawler)
         return cls._per_crawler[crawler]
+
+    async def download_request(self, request: Request) -> Any:
+        if target := target_of(request, self.impersonate):
+            return await self.impersonator.download(request, target)
+        return await super().download_request(request)
 
     async def _launch(self) -> None:
         """At engine start: nothing. The driver starts with the first browser request."""
@@ -220,6 +230,7 @@ class OneBrowserHandler(ScrapyPlaywrightDownloadHandler):
             logger.warning("browser disconnected; the next browser request launches a new one")
 
     async def _close(self) -> None:
+        await self.impersonator.close()
         shared = self._shared
         shared.users.discard(id(self))
         if shared.users:

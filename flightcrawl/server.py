@@ -39,7 +39,9 @@ def serve(host: str, port: int, *, redis_url: str | None = None, sandbox: bool =
 
                 sandbox_server = await SandboxServer().start()
                 host_map = sandbox_server.host_map
-            backend = EmbeddedBackend(host_map=host_map)
+            # One browser for the server's life, not one per search (browser-path sites).
+            linger = float(os.environ.get("FLIGHTCRAWL_BROWSER_LINGER", "300"))
+            backend = EmbeddedBackend(host_map=host_map, settings={"FLIGHTCRAWL_BROWSER_LINGER": linger})
         runner = web.AppRunner(create_app(backend, config), handler_cancellation=True, handle_signals=False,
                                shutdown_timeout=2.0)
         await runner.setup()
@@ -53,6 +55,10 @@ def serve(host: str, port: int, *, redis_url: str | None = None, sandbox: bool =
             await stop.wait()
         finally:
             await runner.cleanup()
+            if not redis_url:
+                from flightcrawl import browser
+
+                await browser.shutdown()
             if sandbox_server is not None:
                 await sandbox_server.stop()
 

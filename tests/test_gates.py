@@ -11,6 +11,7 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import aiohttp
+import aiohttp.web
 import pytest
 import redis
 
@@ -326,3 +327,57 @@ def test_doctor_live_fails_fast_without_network():
     assert "no network" in result.stdout.lower() or "no network" in result.stderr.lower()
     assert time.monotonic() - started < 20
 
+
+
+# --- TLS impersonation (curl_cffi) ----------------------------------------------------------
+
+def test_impersonated_requests_send_our_headers_and_map_failures():
+    from scrapy import Request
+    from twisted.internet import error as net
+
+    from flightcrawl.impersonate import Impersonator
+
+    async def main():
+        seen = []
+
+        async def echo(request):
+            seen.append(request.headers.getall("User-Agent"))
+            return aiohttp.web.Response(text="hello", headers={"Set-Cookie": "a=1"})
+
+        app = aiohttp.web.Application()
+        app.router.add_get("/echo", echo)
+        runner = aiohttp.web.AppRunner(app)
+        await runner.setup()
+        site = aiohttp.web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        impersonator = Impersonator()
+        try:
+            response = await impersonator.download(
+                Request(f"http://127.0.0.1:{port}/echo", headers={"User-Agent": UA}), "chrome142")
+            refused = None
+            try:
+                await impersonator.download(Request("http://127.0.0.1:9/x"), "chrome142")
+            except Exception as exc:
+                refused = exc
+            return seen, response, refused
+        finally:
+            await impersonator.close()
+            await runner.cleanup()
+    seen, response, refused = asyncio.run(main())
+    assert seen == [[UA]]  # our honest User-Agent, once (curl's defaults are off)
+    assert response.status == 200 and response.body == b"hello" and "impersonate:chrome142" in response.flags
+    assert response.headers.get("Set-Cookie") == b"a=1"
+    assert isinstance(refused, net.ConnectionRefusedError)
+
+
+def test_google_and_ixigo_replay_with_a_browser_tls_fingerprint():
+    from scrapy.settings import Settings
+
+    from flightcrawl.spiders.google import GoogleSpider
+    from flightcrawl.spiders.ixigo import IxigoSpider
+
+    for spider in (GoogleSpider, IxigoSpider):
+        settings = Settings({"FLIGHTCRAWL_DEADLINE": 7})
+        spider.update_settings(settings)
+        assert settings.get("FLIGHTCRAWL_IMPERSONATE") == "chrome142"

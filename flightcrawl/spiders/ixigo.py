@@ -28,6 +28,8 @@ class IxigoSpider(GatedSpider):
         "DOWNLOAD_DELAY": 1.0 / site.REQUESTS_PER_SECOND,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "DOWNLOAD_DELAY_JITTER": 0,
+        # §2.2: the clearance is bound to the TLS fingerprint too; replay it as Chrome would.
+        "FLIGHTCRAWL_IMPERSONATE": "chrome142",
     }
 
     def data_request(self, query: SearchQuery, session: Session, **kwargs: Any) -> Request:
