@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8901)
     sandbox.add_argument("--fault", action="append", default=[], metavar="SITE=FAULT")
     sandbox.add_argument("--delay", action="append", default=[], metavar="SITE=SECONDS")
+    sandbox.add_argument("--no-gates", action="store_true",
+                         help="serve without the bot gates (Akamai cookie, Cloudflare clearance)")
     doctor = commands.add_parser(
         "doctor", help="try each site's path and say whether it works (the sandbox unless --live)")
     doctor.add_argument("--live", action="store_true", help="the real sites (needs the internet)")
@@ -248,7 +250,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             delays[site] = float(seconds)
         except ValueError:
             raise Usage(f"--delay {pair!r}: use SITE=SECONDS") from None
-    config = SandboxConfig(faults=parse_faults(args.fault), delays=delays)
+    config = SandboxConfig(faults=parse_faults(args.fault), delays=delays, gates=not args.no_gates)
 
     async def serve() -> None:
         async with SandboxServer(config, host=args.host, port=args.port) as server:
