@@ -231,6 +231,21 @@ def test_a_refused_fresh_session_is_blocked_with_the_gates_reason(gated_sandbox)
     assert statuses["goibibo"]["status"] == "blocked" and "challenge" in statuses["goibibo"]["reason"]
 
 
+@pytest.mark.parametrize("fault, expected", [
+    ("cut", "bad_response"), ("reset", "error"), ("http500", "error"), ("malformed", "bad_response"),
+    ("empty", "no_results"), ("rate429", "rate_limited"),
+])
+def test_the_browser_path_reads_what_the_page_receives_and_types_its_failures(fault, expected):
+    """MakeMyTrip through Chromium every time (no session store): the stream response the
+    listing page itself receives is read, and its failures get the same statuses as over HTTP."""
+    result = run_cli("search", "DEL", "BOM", "+30", "--sources", "mmt", "--sandbox", "--fault", f"mmt={fault}",
+                     "--deadline", "10", "--json", env={"FLIGHTCRAWL_SESSION_STORE": "off"})
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)["sources"]["mmt"]
+    assert status["status"] == expected, status
+    assert status["extra"]["session"] == "browser"
+
+
 def test_a_browser_that_says_webdriver_gets_no_cookie(gated_sandbox):
     """The sensor refuses `navigator.webdriver`; the browser path masks it. Unmasked (the
     context's init script removed by a plain Playwright run here), the gate says no."""

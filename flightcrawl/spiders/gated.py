@@ -157,15 +157,13 @@ class GatedSpider(FlightSpider):
         request.meta.update({SESSION_KEY: session.id, FRESH_KEY: fresh, "dont_merge_cookies": True})
         return request
 
-    def browser_request(self, query: SearchQuery) -> Request:
+    def _browser_meta(self, deadline_at: float, listing_url: str | None = None) -> dict[str, Any]:
         site = self.site
-        job = self.outcome
         user_agent = self.settings.get("USER_AGENT")
-        kwargs: dict[str, Any] = {"cookie": site.GATE_REQUIRED, "user_agent": user_agent,
-                                  "deadline_at": job.deadline_at}
-        if self.READS_PAGE_DATA:
+        kwargs: dict[str, Any] = {"cookie": site.GATE_REQUIRED, "user_agent": user_agent, "deadline_at": deadline_at}
+        if listing_url is not None:
             # The page navigates on its own: point it where the host map points Scrapy.
-            listing = rewrite_url(site.listing_url(query), parse_host_map(self.settings.get("FLIGHTCRAWL_HOST_MAP")))
+            listing = rewrite_url(listing_url, parse_host_map(self.settings.get("FLIGHTCRAWL_HOST_MAP")))
             kwargs.update(listing_url=listing, data_path=site.SEARCH_PATH)
         # The browser's User-Agent is the one plain requests replay (Cloudflare binds to it).
         context_kwargs: dict[str, Any] = {"user_agent": user_agent}
@@ -173,18 +171,51 @@ class GatedSpider(FlightSpider):
             # A context has one proxy for its life: the browser takes the site's first; the
             # session it obtains is then replayed through the rotation of plain requests.
             context_kwargs["proxy"] = {"server": proxies[0]}
-        return self.request(site.home_url(), headers={}, callback=self.parse_browser,
-                            errback=self.on_browser_error, meta={
-                                "playwright": True,
-                                "playwright_context": self.name,
-                                "playwright_context_kwargs": context_kwargs,
-                                "playwright_page_init_callback": hold_to_deadline,
-                                "playwright_page_methods": [PageMethod(pass_gate, **kwargs)],
-                                "flightcrawl_deadline_at": job.deadline_at,
-                                # The home page's status (a challenge is a 403) is the gate's business.
-                                "handle_httpstatus_all": True,
-                                "dont_merge_cookies": True,
-                            })
+        return {
+            "playwright": True,
+            "playwright_context": self.name,
+            "playwright_context_kwargs": context_kwargs,
+            "playwright_page_init_callback": hold_to_deadline,
+            "playwright_page_methods": [PageMethod(pass_gate, **kwargs)],
+            "flightcrawl_deadline_at": deadline_at,
+            # The home page's status (a challenge is a 403) is the gate's business.
+            "handle_httpstatus_all": True,
+            "dont_merge_cookies": True,
+        }
+
+    def browser_request(self, query: SearchQuery) -> Request:
+        job = self.outcome
+        listing = self.site.listing_url(query) if self.READS_PAGE_DATA else None
+        return self.request(self.site.home_url(), headers={}, callback=self.parse_browser,
+                            errback=self.on_browser_error, meta=self._browser_meta(job.deadline_at, listing))
+
+    # --- warming up (workers): a session before the first job -----------------------------
+
+    def warm_up(self, seconds: float = 30.0) -> Request | None:
+        """A long-lived worker gets its site's session before taking jobs, so its first
+        search does not pay for the browser (None when the store already has one)."""
+        if self.sessions.get(self.name) is not None:
+            return None
+        self.warmed = asyncio.Event()
+        meta = self._browser_meta(time.monotonic() + seconds)
+        meta["download_timeout"] = seconds
+        return Request(self.site.home_url(), callback=self._warmed_up, errback=self._warm_up_failed,
+                       dont_filter=True, meta=meta)
+
+    def _warmed_up(self, response: Response) -> None:
+        result = response.meta["playwright_page_methods"][0].result
+        session = Session.from_browser(self.name, result["cookies"], result["user_agent"],
+                                       names=self.site.GATE_COOKIES)
+        if self.site.GATE_REQUIRED in session.cookies:
+            self.sessions.put(session)
+            self.logger.info("%s: session obtained in the browser before the first job", self.name)
+        else:
+            self.logger.warning("%s: warming up got no %s cookie", self.name, self.site.GATE_REQUIRED)
+        self.warmed.set()
+
+    def _warm_up_failed(self, failure: Failure) -> None:
+        self.logger.warning("%s: warming up failed: %s", self.name, failure.value)
+        self.warmed.set()
 
     def parse_browser(self, response: Response) -> Iterable[RawOption | Request]:
         job = self.outcome
@@ -216,7 +247,7 @@ class GatedSpider(FlightSpider):
         data = result["data"]
         if not 200 <= data["status"] < 300:
             status, reason = classify_http(data["status"], data["headers"], data["body"])
-            job.fail(status, reason + " (after a fresh browser session)")
+            job.fail(status, reason + (" (after a fresh browser session)" if status is Status.BLOCKED else ""))
             return
         yield from self.read_data(data["body"], data["headers"].get("content-type", ""), fresh=True)
 
