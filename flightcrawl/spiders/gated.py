@@ -307,3 +307,12 @@ class GatedSpider(FlightSpider):
 
     def on_browser_error(self, failure: Failure) -> None:
         super().on_error(failure)
+
+
+def gated_sites() -> list[str]:
+    """The sites whose spiders go through a gate (their sessions are worth warming)."""
+    from flightcrawl.spiders.goibibo import GoibiboSpider
+    from flightcrawl.spiders.ixigo import IxigoSpider
+    from flightcrawl.spiders.mmt import MmtSpider
+
+    return [spider.name for spider in (MmtSpider, IxigoSpider, GoibiboSpider) if issubclass(spider, GatedSpider)]
