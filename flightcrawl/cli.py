@@ -73,6 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--fault", action="append", default=[], metavar="SITE=FAULT")
     sandbox.add_argument("--delay", action="append", default=[], metavar="SITE=SECONDS")
     sandbox.add_argument("--density", type=int, default=1, help="flights per route multiplier (benchmarks)")
+    sandbox.add_argument("--no-gates", action="store_true",
+                         help="serve without the bot gates (Akamai cookie, Cloudflare clearance)")
+    doctor = commands.add_parser(
+        "doctor", help="try each site's path and say whether it works (the sandbox unless --live)")
+    doctor.add_argument("--live", action="store_true", help="the real sites (needs the internet)")
+    doctor.add_argument("--sites", default="all", help="comma-separated sites, or all (default)")
+    doctor.add_argument("--route", default="DEL-BOM", help="ORIGIN-DESTINATION to search (default DEL-BOM)")
+    doctor.add_argument("--date", default="+30", help="YYYY-MM-DD or +N (default +30)")
+    doctor.add_argument("--deadline", type=float, default=30.0, help="seconds per site (default 30)")
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument("-v", "--verbose", action="store_true")
     serve = commands.add_parser("serve", help="run the API (embedded unless REDIS_URL is set)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
@@ -186,6 +197,9 @@ async def _search(args: argparse.Namespace, query: SearchQuery, sources: list[st
         search = EmbeddedSearch(query, sources, deadline=args.deadline, host_map=host_map, on_event=show)
         return await search.run()
     finally:
+        from flightcrawl import browser
+
+        await browser.shutdown()
         if sandbox is not None:
             await sandbox.stop()
 
@@ -243,7 +257,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             raise Usage(f"--delay {pair!r}: use SITE=SECONDS") from None
     if args.density < 1:
         raise Usage("--density: a whole number of at least 1")
-    config = SandboxConfig(faults=parse_faults(args.fault), delays=delays, density=args.density)
+    config = SandboxConfig(faults=parse_faults(args.fault), delays=delays, density=args.density,
+                           gates=not args.no_gates)
 
     async def serve() -> None:
         async with SandboxServer(config, host=args.host, port=args.port) as server:
@@ -258,6 +273,31 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise Usage(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
     return 0
+
+
+# --- doctor -------------------------------------------------------------------------------
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from flightcrawl import doctor, reactor
+
+    sites = parse_sources(args.sites)
+    origin, _, destination = args.route.upper().partition("-")
+    try:
+        query = SearchQuery.parse(origin, destination, args.date)
+    except QueryError as exc:
+        raise Usage(str(exc)) from None
+    if not 0 < args.deadline <= 300:
+        raise Usage("--deadline: seconds between 0 and 300")
+    _quiet_logging(args.verbose)
+    where = "the real sites" if args.live else "the sandbox"
+    print(f"Trying {', '.join(title(s) for s in sites)} on {where}: {query.describe()}", file=sys.stderr, flush=True)
+    rows = reactor.run(lambda: doctor.diagnose(sites, query, live=args.live, deadline=args.deadline))
+    if args.json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(doctor.render(rows))
+    return 0 if all(r["verdict"] == "works" for r in rows) else 1
 
 
 # --- serve and worker ---------------------------------------------------------------------
@@ -305,7 +345,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"search": cmd_search, "sandbox": cmd_sandbox, "serve": cmd_serve, "worker": cmd_worker,
-                "health": cmd_health}
+                "health": cmd_health, "doctor": cmd_doctor}
     try:
         return commands[args.command](args)
     except Usage as exc:

@@ -36,6 +36,7 @@ class SearchJob:
     entries_rejected: int = 0  # unreadable in the body, never became items
     callbacks_running: int = 0
     final: SourceStatus | None = None
+    extra: dict = field(default_factory=dict)  # e.g. how a gated site's session was had
 
     def fail(self, status: Status, reason: str) -> None:
         if self.status is None:
@@ -73,5 +74,5 @@ class SearchJob:
         if dropped and status is Status.OK:
             reason = f"{dropped} unreadable options dropped"
         self.final = SourceStatus(source=self.site, status=status, reason=reason, options=self.items_scraped,
-                                  dropped=dropped, elapsed=time.monotonic() - self.started)
+                                  dropped=dropped, elapsed=time.monotonic() - self.started, extra=dict(self.extra))
         return self.final

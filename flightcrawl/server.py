@@ -34,12 +34,16 @@ def serve(host: str, port: int, *, redis_url: str | None = None, sandbox: bool =
             from flightcrawl.api.embedded import EmbeddedBackend
 
             host_map = None
+            linger = float(os.environ.get("FLIGHTCRAWL_BROWSER_LINGER", "300"))
             if sandbox:
                 from flightcrawl.sandbox.app import SandboxServer
 
                 sandbox_server = await SandboxServer().start()
                 host_map = sandbox_server.host_map
-            backend = EmbeddedBackend(host_map=host_map)
+            # One browser for the server's life, not one per search (browser-path sites).
+            backend = EmbeddedBackend(host_map=host_map, settings={"FLIGHTCRAWL_BROWSER_LINGER": linger})
+        if not redis_url:
+            await _warm_up(host_map, linger)
         runner = web.AppRunner(create_app(backend, config), handler_cancellation=True, handle_signals=False,
                                shutdown_timeout=2.0)
         await runner.setup()
@@ -53,6 +57,10 @@ def serve(host: str, port: int, *, redis_url: str | None = None, sandbox: bool =
             await stop.wait()
         finally:
             await runner.cleanup()
+            if not redis_url:
+                from flightcrawl import browser
+
+                await browser.shutdown()
             if sandbox_server is not None:
                 await sandbox_server.stop()
 
@@ -60,6 +68,21 @@ def serve(host: str, port: int, *, redis_url: str | None = None, sandbox: bool =
         stop.set()
 
     return _run_until_stopped(main, on_shutdown)
+
+
+async def _warm_up(host_map: dict[str, str] | None, linger: float) -> None:
+    """Before serving: one search of the gated sites, so their sessions (browser) are in this
+    process's store and the first user's search replays them instead of starting Chromium."""
+    from flightcrawl.embedded import EmbeddedSearch
+    from flightcrawl.query import SearchQuery
+    from flightcrawl.spiders.gated import gated_sites
+
+    if os.environ.get("FLIGHTCRAWL_WARM_UP", "1") == "0":
+        return
+    search = EmbeddedSearch(SearchQuery.parse("DEL", "BOM", "+30"), gated_sites(), deadline=30, host_map=host_map,
+                            settings={"FLIGHTCRAWL_BROWSER_LINGER": linger})
+    total = await search.run()
+    logger.info("warm-up: %s", ", ".join(f"{s} {v['status']}" for s, v in total["sources"].items()))
 
 
 def _run_until_stopped(main: Any, on_shutdown: Any) -> int:

@@ -38,13 +38,36 @@ FLIGHTCRAWL_HOST_MAP = os.environ.get("FLIGHTCRAWL_HOST_MAP", "")
 
 # A stream cut mid-frame still carries whole frames worth keeping; the parser judges it.
 DOWNLOAD_FAIL_ON_DATALOSS = False
-# One quick retry for server errors; 429 is reported as rate_limited, not hammered.
+# One quick retry for server errors. 429 and 503 are BackoffMiddleware's: asked again after
+# Retry-After (or 1 s, 2 s), at most twice, only while that fits in the search's deadline.
 RETRY_ENABLED = True
 RETRY_TIMES = 1
-RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+RETRY_HTTP_CODES = [500, 502, 504, 522, 524, 408]
+FLIGHTCRAWL_BACKOFF_CODES = [429, 503]
+FLIGHTCRAWL_BACKOFF_RETRIES = 2
+FLIGHTCRAWL_BACKOFF_BASE = 1.0
+# AutoThrottle adapts each site's delay to its latency (a slow site is asked less often);
+# per-site floors are the spiders' DOWNLOAD_DELAY (ixigo: 1 s, its documented rate).
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.0
+AUTOTHROTTLE_MAX_DELAY = 5.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Proxies per site: "ixigo=http://p1:3128|http://p2:3128,mmt=http://p3:3128" (a list rotates).
+FLIGHTCRAWL_PROXIES = os.environ.get("FLIGHTCRAWL_PROXIES", "")
+
+# Sessions a browser obtained (gate cookies), replayed by plain requests until refused:
+# "memory" (this process; the default), "redis" (shared by a site's workers; workers' default),
+# "off" (always the browser). See flightcrawl/sessions.py.
+FLIGHTCRAWL_SESSION_STORE = os.environ.get("FLIGHTCRAWL_SESSION_STORE", "")
+FLIGHTCRAWL_SESSION_TTL = float(os.environ.get("FLIGHTCRAWL_SESSION_TTL", "1800"))
+# Seconds the shared browser outlives its last search (0: closed with it). Servers keep it.
+FLIGHTCRAWL_BROWSER_LINGER = float(os.environ.get("FLIGHTCRAWL_BROWSER_LINGER", "0"))
 
 DOWNLOADER_MIDDLEWARES = {
     "flightcrawl.hostmap.HostMapMiddleware": 50,
+    "flightcrawl.politeness.ProxyMiddleware": 60,
+    # Before RetryMiddleware (550) on the way in, so a 429/503 is backed off, not retried at once.
+    "flightcrawl.politeness.BackoffMiddleware": 560,
     # After RetryMiddleware (550) on the way out, so a retry is held to the deadline too.
     "flightcrawl.deadline.DeadlineMiddleware": 600,
     # Before the cookie middleware (700), whose lines name only the request: they get its task id.

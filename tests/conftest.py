@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 
@@ -23,9 +24,29 @@ def command(name: str) -> str:
     return str(path) if path.exists() else name
 
 
+# The CLI's searches share the gated sites' sessions through Redis, as a site's workers do:
+# the first search of a site takes the browser path, later ones replay its cookies until the
+# gate refuses them (as in production, where a session serves many searches). Tests of the
+# session flow itself pass their own FLIGHTCRAWL_SESSION_STORE / prefix.
+SESSION_PREFIX = f"fctest-sessions-{uuid.uuid4().hex[:8]}"
+SESSIONS_ENV = {"FLIGHTCRAWL_SESSION_STORE": "redis", "FLIGHTCRAWL_REDIS_PREFIX": SESSION_PREFIX}
+
+
 def run_cli(*args: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([command("flightcrawl"), *args], capture_output=True, text=True, timeout=timeout,
-                          cwd=REPO, env={**os.environ, **(env or {})})
+                          cwd=REPO, env={**os.environ, **SESSIONS_ENV, **(env or {})})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _forget_shared_sessions():
+    yield
+    import redis
+
+    client = redis.Redis.from_url(os.environ.get("FLIGHTCRAWL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    keys = list(client.scan_iter(match=f"{SESSION_PREFIX}:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
 
 
 def search_json(*args: str, timeout: float = 60) -> dict:

@@ -84,8 +84,9 @@ def sandbox() -> tuple[Process, str, str]:
     return proc, base, proc.match.group(1)
 
 
-def worker(site: str, env: dict[str, str]) -> Process:
-    return Process(["worker", site], r"reading jobs from", env=env)
+def worker(site: str, env: dict[str, str], *settings: str) -> Process:
+    """A worker; `settings` are NAME=VALUE Scrapy settings (`flightcrawl worker -s`)."""
+    return Process(["worker", site, *(a for pair in settings for a in ("-s", pair))], r"reading jobs from", env=env)
 
 
 def api(env: dict[str, str], *extra: str) -> tuple[Process, str]:

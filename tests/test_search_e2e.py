@@ -33,6 +33,10 @@ def other(site: str) -> str:
 
 # Long enough for a browser-path site to start its browser on a busy 2-core machine.
 DEADLINE = 5.0
+# A gated site whose session the gate refuses refreshes it in the browser once before it is
+# reported blocked; launching Chromium for that can take 2 s on these 2 cores.
+GATED = {"mmt", "goibibo", "ixigo"}
+REFRESH_DEADLINE = 8.0
 
 
 def test_every_fault_has_an_expected_status():
@@ -117,8 +121,9 @@ def test_times_and_next_day_arrivals_match_the_catalog():
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 @pytest.mark.parametrize("site", list(SITES))
 def test_fault_gives_typed_status_and_other_site_still_delivers(site, fault):
+    deadline = REFRESH_DEADLINE if site in GATED and fault in ("gate403", "challenge") else DEADLINE
     total = search_json("DEL", "BOM", DATE, "--sources", f"{site},{other(site)}", "--fault", f"{site}={fault}",
-                        "--deadline", str(DEADLINE))
+                        "--deadline", str(deadline))
     status = total["sources"][site]
     assert status["status"] == EXPECTED_STATUS[fault], status
     if fault != "empty":
@@ -126,7 +131,7 @@ def test_fault_gives_typed_status_and_other_site_still_delivers(site, fault):
     healthy = total["sources"][other(site)]
     assert healthy["status"] == "ok" and healthy["options"] > 0
     assert any(other(site) in by_source for by_source in total["flights"].values())
-    assert total["search"]["elapsed"] <= DEADLINE + 1.0
+    assert total["search"]["elapsed"] <= deadline + 1.0
 
 
 def test_blocked_reason_names_the_gate():

@@ -78,8 +78,8 @@ def test_only_yatra_downloads_through_the_browser():
 
 
 class FakeRequest:
-    def __init__(self, resource_type):
-        self.resource_type = resource_type
+    def __init__(self, resource_type, url="http://127.0.0.1:8901/flight.yatra.com/x"):
+        self.resource_type, self.url = resource_type, url
 
 
 @pytest.mark.parametrize("resource_type, aborted", [
@@ -87,6 +87,15 @@ class FakeRequest:
 ])
 def test_images_fonts_and_media_are_never_fetched(resource_type, aborted):
     assert abort_request(FakeRequest(resource_type)) is aborted
+
+
+@pytest.mark.parametrize("url, aborted", [
+    ("https://www.google-analytics.com/g/collect?v=2", True),
+    ("https://www.googletagmanager.com/gtm.js?id=GTM-X", True),
+    ("https://www.makemytrip.com/flight/search", False),
+])
+def test_analytics_is_never_fetched(url, aborted):
+    assert abort_request(FakeRequest("script", url)) is aborted
 
 
 @pytest.mark.parametrize("error, status, reason", [

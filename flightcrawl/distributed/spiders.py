@@ -102,6 +102,13 @@ class WorkerMixin(RedisMixin):
     async def start(self) -> AsyncIterator[Request]:
         self.publisher.start()
         beat = asyncio.ensure_future(self._heartbeat())
+        # A gated site's worker gets its session (browser) before its first job.
+        if (warm := getattr(self, "warm_up", None)) and (request := warm()) is not None:
+            yield request
+            try:
+                await asyncio.wait_for(self.warmed.wait(), 35)
+            except TimeoutError:
+                logger.warning("worker %s: no session after 35 s; the first job will try", self.worker_id)
         logger.info("worker %s reading jobs from %s", self.worker_id, self.redis_key)
         backoff = 0.2
         try:

@@ -32,6 +32,9 @@ class SandboxConfig:
     slow_seconds: float = 120.0
     rate_limit: bool = True  # the sites' own rate limits (ixigo about 1 request/second)
     density: int = 1  # flights per route multiplier (benchmarks: 100+ options per site)
+    gates: bool = True  # the bot gates (Akamai cookie, Cloudflare clearance): see sandbox/gates.py
+    session_seconds: float = 900.0  # how long a gate's cookie is good for
+    gate_generation: int = 0  # change it to revoke every cookie issued so far
 
     def fault(self, site: str) -> str | None:
         return self.faults.get(site)
@@ -49,10 +52,14 @@ class SandboxConfig:
         from flightcrawl.sandbox import catalog
 
         catalog.set_density(self.density)
+        self.gates = bool(data.get("gates", self.gates))
+        self.session_seconds = float(data.get("session_seconds", self.session_seconds))
+        self.gate_generation = int(data.get("gate_generation", self.gate_generation))
 
     def to_dict(self) -> dict:
         return {"faults": self.faults, "delays": self.delays, "slow_seconds": self.slow_seconds,
-                "rate_limit": self.rate_limit, "density": self.density}
+                "rate_limit": self.rate_limit, "density": self.density, "gates": self.gates,
+                "session_seconds": self.session_seconds, "gate_generation": self.gate_generation}
 
 
 AKAMAI_DENIED = (

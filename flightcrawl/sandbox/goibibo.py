@@ -9,9 +9,11 @@ prices) and whether it lists nearby airports. Only the offer texts are Goibibo's
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from aiohttp import web
 
+from flightcrawl.query import SearchQuery
 from flightcrawl.sandbox import catalog
 from flightcrawl.sandbox import mmt as platform
 from flightcrawl.sandbox.faults import SandboxConfig
@@ -26,5 +28,17 @@ def offers_for(origin: str, destination: str, day: dt.date, cabin: str) -> list[
     return platform.platform_offers(site, origin, destination, day, cabin)
 
 
+def listing_query(request: web.Request) -> SearchQuery:
+    """The search a Goibibo listing path asks for (`/flights/air-DEL-BOM-20261220--1-0-0-E-D/`)."""
+    match = re.fullmatch(r"air-([A-Z]{3})-([A-Z]{3})-(\d{8})--(\d)-(\d)-(\d)-([A-Z]+)-[DI]", request.match_info["slug"])
+    cabins = {code: cabin for cabin, code in site.CABIN_CODES.items()}
+    if not match or match.group(7) not in cabins:
+        raise ValueError("the path must be air-ORIG-DEST-YYYYMMDD--A-C-I-CABIN-D")
+    origin, destination, ymd, adults, children, infants, cabin = match.groups()
+    return SearchQuery.parse(origin, destination, f"{ymd[:4]}-{ymd[4:6]}-{ymd[6:]}", adults, children, infants,
+                             cabins[cabin])
+
+
 def routes(config: SandboxConfig) -> list[web.RouteDef]:
-    return platform.stream_routes(config, site, OFFERS)
+    return platform.stream_routes(config, site, OFFERS, listing_query=listing_query,
+                                  listing_route=site.LISTING_PATH + "{slug}/")

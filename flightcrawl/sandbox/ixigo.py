@@ -14,7 +14,7 @@ import re
 from aiohttp import web
 
 from flightcrawl import airports
-from flightcrawl.sandbox import catalog
+from flightcrawl.sandbox import catalog, gates
 from flightcrawl.sandbox.faults import RateLimiter, SandboxConfig, generic_fault
 from flightcrawl.sandbox.sse import cut_here, frame, open_stream
 from flightcrawl.sites import ixigo as site
@@ -83,6 +83,12 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
     limiter = RateLimiter(rate=site.REQUESTS_PER_SECOND, burst=2)
 
     async def search(request: web.Request) -> web.StreamResponse:
+        # The edge's rate limit comes first: a client that hammers is refused, cookie or not.
+        if config.rate_limit and not limiter.allow(request.remote or "?"):
+            return web.json_response({"errors": [{"message": "Rate limit exceeded"}]}, status=429,
+                                     headers={"Retry-After": "1", "Server": "cloudflare"})
+        if gates.cloudflare_refusal(config, site.NAME, request):
+            return gates.cloudflare_challenge(prefix)
         for header in site.REQUIRED_HEADERS:
             if not request.headers.get(header):
                 return web.json_response(
@@ -90,9 +96,6 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
                     status=403)
         if request.headers["apikey"] != site.API_KEY:
             return web.json_response({"errors": [{"code": 400, "message": "INVALID_API_KEY"}]}, status=400)
-        if config.rate_limit and not limiter.allow(request.remote or "?"):
-            return web.json_response({"errors": [{"message": "Rate limit exceeded"}]}, status=429,
-                                     headers={"Retry-After": "1", "Server": "cloudflare"})
         try:
             origin, destination, day, (adults, children, infants), cabin = parse_request(request)
         except ValueError as exc:
@@ -121,4 +124,4 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         await stream.write_eof()
         return stream
 
-    return [web.get(prefix + site.SEARCH_PATH, search)]
+    return [web.get(prefix + site.SEARCH_PATH, search), *gates.cloudflare_routes(config, site.NAME, prefix)]

@@ -16,13 +16,16 @@ import datetime as dt
 import gzip
 import json
 import re
+import uuid
 import zlib
+from collections.abc import Callable
 from types import ModuleType
 
 from aiohttp import web
 
 from flightcrawl import airports
-from flightcrawl.sandbox import catalog
+from flightcrawl.query import QueryError, SearchQuery
+from flightcrawl.sandbox import catalog, gates
 from flightcrawl.sandbox.faults import SandboxConfig, generic_fault
 from flightcrawl.sandbox.sse import cut_here, frame, open_stream
 from flightcrawl.sites import mmt as site
@@ -156,16 +159,46 @@ def platform_offers(contract: ModuleType, origin: str, destination: str, day: dt
     return sorted(catalog.site_offers(contract.NAME, pairs, day, cabin), key=lambda pair: pair[1])
 
 
+def listing_query(request: web.Request) -> SearchQuery:
+    """The search a MakeMyTrip listing URL asks for (`itinerary=DEL-BOM-20/12/2026&...`)."""
+    query = request.query
+    match = re.fullmatch(r"([A-Z]{3})-([A-Z]{3})-(\d{2})/(\d{2})/(\d{4})", query.get("itinerary", ""))
+    pax = re.fullmatch(r"A-(\d)_C-(\d)_I-(\d)", query.get("paxType", ""))
+    cabins = {code: cabin for cabin, code in site.CABIN_CODES.items()}
+    if not match or not pax or query.get("cabinClass") not in cabins or query.get("tripType") != "O":
+        raise ValueError("itinerary, tripType=O, paxType and cabinClass are required")
+    origin, destination, day, month, year = match.groups()
+    return SearchQuery.parse(origin, destination, f"{year}-{month}-{day}", *pax.groups(),
+                             cabins[query["cabinClass"]])
+
+
 def routes(config: SandboxConfig) -> list[web.RouteDef]:
-    return stream_routes(config, site)
+    return stream_routes(config, site, listing_query=listing_query)
 
 
-def stream_routes(config: SandboxConfig, contract: ModuleType,
-                  offers: tuple[str, ...] = OFFERS) -> list[web.RouteDef]:
-    """The `search-stream-dt` endpoint of the site whose contract module is `contract`."""
+def stream_routes(config: SandboxConfig, contract: ModuleType, offers: tuple[str, ...] = OFFERS, *,
+                  listing_query: Callable[[web.Request], SearchQuery],
+                  listing_route: str | None = None) -> list[web.RouteDef]:
+    """The `search-stream-dt` endpoint of the site whose contract module is `contract`, behind
+    the Akamai gate, with the site's home page (the sensor) and listing page (the app whose
+    script calls the endpoint)."""
     prefix = f"/{contract.API_HOST}"
+    web_prefix = f"/{contract.WEB_HOST}"
+
+    async def listing(request: web.Request) -> web.Response:
+        try:
+            query = listing_query(request)
+        except (ValueError, QueryError) as exc:
+            return web.Response(status=400, text=f"Bad Request: {exc}", content_type="text/plain")
+        api_base = f"{request.scheme}://{request.host}{prefix}"
+        url = contract.search_url(query, request_id=str(uuid.uuid4())).replace(f"https://{contract.API_HOST}",
+                                                                                 api_base, 1)
+        headers = contract.search_headers(str(uuid.uuid4()), request.headers.get("User-Agent", ""))
+        return gates.akamai_app_page(config, contract.NAME, contract.TITLE, request, url, headers)
 
     async def search(request: web.Request) -> web.StreamResponse:
+        if gates.akamai_refusal(config, contract.NAME, request):
+            return gates.akamai_denied(request)
         for header in contract.REQUIRED_HEADERS:
             if not request.headers.get(header):
                 return web.Response(status=403, text=f"Missing Header {header}",
@@ -204,4 +237,6 @@ def stream_routes(config: SandboxConfig, contract: ModuleType,
         await stream.write_eof()
         return stream
 
-    return [web.get(prefix + contract.SEARCH_PATH, search)]
+    return [web.get(prefix + contract.SEARCH_PATH, search),
+            web.get(web_prefix + (listing_route or contract.LISTING_PATH), listing),
+            *gates.akamai_home(config, contract.NAME, contract.TITLE, web_prefix)]

@@ -22,9 +22,15 @@ TITLE = "Goibibo"
 # does not collide with MakeMyTrip's. A user with live access who sees the page call another
 # host (e.g. flights-cb.makemytrip.com itself) changes this one line.
 API_HOST = "flights-cb.goibibo.com"
-HOSTS = (API_HOST,)
+WEB_HOST = "www.goibibo.com"
+HOSTS = (API_HOST, WEB_HOST)
 SEARCH_PATH = mmt.SEARCH_PATH  # "search-stream-dt" is what S43 filtered on (§6)
-WEB_ORIGIN = "https://www.goibibo.com"
+WEB_ORIGIN = f"https://{WEB_HOST}"
+LISTING_PATH = "/flights/"
+# §6: a `bm_sz` cookie (Akamai) is seen on Goibibo. CHOICE: the same sensor and `_abck` as
+# MakeMyTrip's (same company and platform).
+GATE_COOKIES = mmt.GATE_COOKIES
+GATE_REQUIRED = mmt.GATE_REQUIRED
 
 # CHOICE: same platform, same `cc` codes as MakeMyTrip (E documented for both; the listing
 # URL's cabin letter uses the same code, and only "E" is seen in Goibibo URLs, §6).
@@ -48,6 +54,10 @@ def search_headers(device_id: str, user_agent: str) -> dict[str, str]:
 def search_url(query: SearchQuery, request_id: str, now_ms: int | None = None) -> str:
     now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
     return f"https://{API_HOST}{SEARCH_PATH}?{urlencode(search_params(query, request_id, now_ms))}"
+
+
+def home_url() -> str:
+    return WEB_ORIGIN + "/"
 
 
 def listing_url(query: SearchQuery) -> str:

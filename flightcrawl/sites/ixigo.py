@@ -12,6 +12,10 @@ API_HOST = "www.ixigo.com"
 HOSTS = (API_HOST,)
 SEARCH_PATH = "/flights/v2/search/stream"
 WEB_ORIGIN = "https://www.ixigo.com"
+# Cloudflare's clearance (§2.2): solved by a browser on the home page, bound to that browser's
+# User-Agent (and TLS fingerprint), then replayed on the stream API with static headers.
+GATE_COOKIES = ("cf_clearance", "__cf_bm")
+GATE_REQUIRED = "cf_clearance"
 
 CABIN_CODES = {"economy": "e", "premium_economy": "p", "business": "b", "first": "f"}
 
@@ -67,6 +71,10 @@ def search_headers(device_id: str, user_agent: str, referer: str) -> dict[str, s
 
 def search_url(query: SearchQuery) -> str:
     return f"https://{API_HOST}{SEARCH_PATH}?{urlencode(search_params(query))}"
+
+
+def home_url() -> str:
+    return WEB_ORIGIN + "/"
 
 
 def listing_url(query: SearchQuery) -> str:

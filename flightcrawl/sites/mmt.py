@@ -10,9 +10,15 @@ from flightcrawl.query import SearchQuery
 NAME = "mmt"
 TITLE = "MakeMyTrip"
 API_HOST = "flights-cb.makemytrip.com"
-HOSTS = (API_HOST,)
+WEB_HOST = "www.makemytrip.com"
+HOSTS = (API_HOST, WEB_HOST)
 SEARCH_PATH = "/api/search-stream-dt"
-WEB_ORIGIN = "https://www.makemytrip.com"
+WEB_ORIGIN = f"https://{WEB_HOST}"
+LISTING_PATH = "/flight/search"
+# Akamai Bot Manager's cookies (§1.2). The sensor on the home page writes `_abck`; a session
+# is what the browser holds of these, replayed on plain requests until Akamai refuses it.
+GATE_COOKIES = ("_abck", "bm_sz", "ak_bmsc", "bm_s", "bm_so")
+GATE_REQUIRED = "_abck"
 # A search returns nearby airports at both ends (BLR-GOI also lists GOX), §1.3.
 NEARBY_AIRPORTS = True
 
@@ -108,6 +114,11 @@ def search_url(query: SearchQuery, request_id: str, now_ms: int | None = None) -
     return f"https://{API_HOST}{SEARCH_PATH}?{urlencode(search_params(query, request_id, now_ms))}"
 
 
+def home_url() -> str:
+    """Where a browser starts: the home page lets the sensor write `_abck` (§1.2)."""
+    return WEB_ORIGIN + "/"
+
+
 def listing_url(query: SearchQuery) -> str:
     """The page a traveller opens for this search (DD/MM/YYYY in the itinerary)."""
     params = {
@@ -117,4 +128,4 @@ def listing_url(query: SearchQuery) -> str:
         "intl": "false",
         "cabinClass": CABIN_CODES[query.cabin],
     }
-    return f"{WEB_ORIGIN}/flight/search?{urlencode(params, safe='/')}"
+    return f"{WEB_ORIGIN}{LISTING_PATH}?{urlencode(params, safe='/')}"

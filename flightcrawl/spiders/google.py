@@ -21,6 +21,12 @@ class GoogleSpider(FlightSpider):
     name = "google"
     site = site
     parse_body = staticmethod(parser.parse)
+    # §7.1: Google wants a browser's TLS fingerprint (fast-flights impersonates Chrome).
+    custom_settings = {
+        "DOWNLOAD_HANDLERS": {"http": "flightcrawl.impersonate.ImpersonatingHandler",
+                              "https": "flightcrawl.impersonate.ImpersonatingHandler"},
+        "FLIGHTCRAWL_IMPERSONATE": "chrome142",
+    }
 
     def search_requests(self, query: SearchQuery) -> Iterable[Request]:
         try:
