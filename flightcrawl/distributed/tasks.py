@@ -31,6 +31,17 @@ if #KEYS >= 4 and ARGV[5] ~= '' then redis.call('LREM', KEYS[4], 1, ARGV[5]) end
 return set
 """
 
+# A worker's event for a site whose status is already final (say, timed out by the deadline) or
+# for a search whose TOTAL has gone would reach no client: clients stop at TOTAL. Not logged.
+APPEND_SITE_EVENT = """
+if redis.call('EXISTS', KEYS[2]) == 1 or redis.call('HEXISTS', KEYS[3], ARGV[3]) == 1 then
+  return false
+end
+local id = redis.call('XADD', KEYS[1], '*', 't', ARGV[1], 'd', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return id
+"""
+
 EMIT_TOTAL = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
   local id = redis.call('XADD', KEYS[2], '*', 't', 'TOTAL', 'd', ARGV[1])
