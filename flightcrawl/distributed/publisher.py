@@ -18,7 +18,7 @@ from redis.exceptions import RedisError
 
 from flightcrawl.distributed import defaults, events
 from flightcrawl.distributed.keys import Keys
-from flightcrawl.distributed.tasks import FINISH_SITE, finish_site_args
+from flightcrawl.distributed.tasks import APPEND_EVENT, FINISH_SITE, finish_site_args
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 500
@@ -85,8 +85,9 @@ class Publisher:
         async with self.client.pipeline(transaction=False) as pipe:
             for write in batch:
                 if write.kind == "event":
-                    pipe.xadd(self.keys.events(write.task_id), events.encode(write.type, write.data))
-                    pipe.expire(self.keys.events(write.task_id), self.ttl)
+                    fields = events.encode(write.type, write.data)
+                    pipe.eval(APPEND_EVENT, 2, self.keys.events(write.task_id), self.keys.total(write.task_id),
+                              fields["t"], fields["d"], self.ttl)
                 else:
                     script_keys, args = finish_site_args(self.keys, write.task_id, write.data["source"], write.data,
                                                          self.ttl, write.leased_key, write.raw_job)

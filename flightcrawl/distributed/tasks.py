@@ -31,6 +31,17 @@ if #KEYS >= 4 and ARGV[5] ~= '' then redis.call('LREM', KEYS[4], 1, ARGV[5]) end
 return set
 """
 
+# A worker's progress or partial, unless the search's TOTAL is already out: a job re-delivered late
+# (its first worker missed its heartbeats) must not add to a log whose readers have stopped at TOTAL.
+APPEND_EVENT = """
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  redis.call('XADD', KEYS[1], '*', 't', ARGV[1], 'd', ARGV[2])
+  redis.call('EXPIRE', KEYS[1], ARGV[3])
+  return 1
+end
+return 0
+"""
+
 EMIT_TOTAL = """
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
   local id = redis.call('XADD', KEYS[2], '*', 't', 'TOTAL', 'd', ARGV[1])
