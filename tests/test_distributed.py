@@ -87,7 +87,8 @@ def test_two_workers_share_a_queue_and_no_job_runs_twice(env, processes):
 
 
 def test_worker_killed_mid_search_job_is_redelivered(env, box, processes):
-    asyncio.run(set_faults(box[0], {}, rate_limit=False, delays={"mmt": 2.5}))
+    # The site answers late enough that the second worker is up before the first is killed.
+    asyncio.run(set_faults(box[0], {}, rate_limit=False, delays={"mmt": 6.0}))
     try:
         pair = [worker("mmt", env), worker("mmt", env)]
         processes.extend(pair)
@@ -105,7 +106,7 @@ def test_worker_killed_mid_search_job_is_redelivered(env, box, processes):
             return await read_sse(url)
         events = asyncio.run(scenario())
     finally:
-        asyncio.run(set_faults(box[0], {}, rate_limit=False))
+        asyncio.run(set_faults(box[0], {}, rate_limit=False, delays={}))
     starts = started_by(events)["mmt"]
     assert len(starts) == 2 and starts[0] != starts[1]  # re-delivered to the other worker
     total = events[-1].data
@@ -133,7 +134,7 @@ def test_worker_killed_with_no_other_worker_times_out_by_the_deadline(env, box, 
         events = asyncio.run(scenario())
         elapsed = time.monotonic() - started
     finally:
-        asyncio.run(set_faults(box[0], {}, rate_limit=False))
+        asyncio.run(set_faults(box[0], {}, rate_limit=False, delays={}))
     assert events[-1].event == "TOTAL"
     assert events[-1].data["sources"]["mmt"]["status"] == "timeout"
     assert elapsed < 5 + 1.5

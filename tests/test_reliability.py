@@ -177,7 +177,7 @@ def test_load_every_client_gets_every_event_in_order_and_one_total(box, private_
 EXPECTED_STATUS = {"slow": "timeout", "http500": "error", "gate403": "blocked", "rate429": "rate_limited",
                    "challenge": "blocked", "malformed": "bad_response", "cut": "bad_response",
                    "empty": "no_results", "reset": "error"}
-MATRIX_DEADLINE = 6.0
+MATRIX_DEADLINE = 10.0  # Yatra's browser, with six other workers on two busy cores
 
 
 @pytest.fixture(scope="module")
