@@ -63,7 +63,7 @@ def main(args: argparse.Namespace) -> None:
     asyncio.run(set_faults(box_base, {}, rate_limit=False, delays={"mmt": 8.0, "ixigo": 9.0}))
     prefix = new_prefix()
     env = {"REDIS_URL": REDIS_URL, "FLIGHTCRAWL_REDIS_PREFIX": prefix, "FLIGHTCRAWL_HOST_MAP": host_map}
-    procs = [worker("mmt", env), worker("ixigo", env)]
+    procs = [worker("mmt", env), worker("ixigo", env, "DOWNLOAD_DELAY=0")]
     server, base = api(env, "--deadline", "60")
     procs.append(server)
     try:
