@@ -12,13 +12,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import re
 import time
 
 from aiohttp import web
 
-from flightcrawl import airports
-from flightcrawl.sandbox import catalog
+from flightcrawl.sandbox import catalog, params
 from flightcrawl.sandbox.faults import AKAMAI_DENIED, SandboxConfig, generic_fault
 from flightcrawl.sandbox.sse import cut_here
 from flightcrawl.sites import cleartrip as site
@@ -91,17 +89,9 @@ def _filter_data(offers: list[tuple[catalog.Flight, int]]) -> dict:
 
 def parse_request(request: web.Request) -> tuple[str, str, dt.date, tuple[int, int, int], str]:
     query = request.query
-    origin, destination = query.get("from", ""), query.get("to", "")
-    if not (airports.is_airport(origin) and airports.is_airport(destination)):
-        raise ValueError("from and to must be IATA airport codes")
-    if not re.fullmatch(r"\d{2}/\d{2}/\d{4}", query.get("depart_date", "")):
-        raise ValueError("depart_date must be DD/MM/YYYY")
-    day = dt.datetime.strptime(query["depart_date"], "%d/%m/%Y").date()
-    counts = []
-    for name in ("adults", "childs", "infants"):
-        if not query.get(name, "").isdigit():
-            raise ValueError(f"{name} must be a number")
-        counts.append(int(query[name]))
+    origin, destination = params.route(query, "from", "to")
+    day = params.day(query, "depart_date", "DD/MM/YYYY")
+    counts = params.counts(query, "adults", "childs", "infants")
     cabin = CABINS.get(query.get("class", ""))
     if cabin is None:
         raise ValueError(f"class must be one of {', '.join(CABINS)}")

@@ -9,12 +9,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-import re
 
 from aiohttp import web
 
-from flightcrawl import airports
-from flightcrawl.sandbox import catalog, gates
+from flightcrawl.sandbox import catalog, gates, params
 from flightcrawl.sandbox.faults import RateLimiter, SandboxConfig, generic_fault
 from flightcrawl.sandbox.sse import cut_here, frame, open_stream
 from flightcrawl.sites import ixigo as site
@@ -56,17 +54,9 @@ def results_document(offers: list[tuple[catalog.Flight, int]]) -> dict:
 
 def parse_request(request: web.Request) -> tuple[str, str, dt.date, tuple[int, int, int], str]:
     query = request.query
-    origin, destination = query.get("origin", ""), query.get("destination", "")
-    if not (airports.is_airport(origin) and airports.is_airport(destination)):
-        raise ValueError("origin and destination must be IATA codes")
-    if not re.fullmatch(r"\d{8}", query.get("leave", "")):
-        raise ValueError("leave must be DDMMYYYY")
-    day = dt.datetime.strptime(query["leave"], "%d%m%Y").date()
-    counts = []
-    for name in ("adults", "children", "infants"):
-        if not query.get(name, "").isdigit():
-            raise ValueError(f"{name} must be a number")
-        counts.append(int(query[name]))
+    origin, destination = params.route(query, "origin", "destination")
+    day = params.day(query, "leave", "DDMMYYYY")
+    counts = params.counts(query, "adults", "children", "infants")
     cabin = CABINS.get(query.get("class", "").lower())
     if cabin is None:
         raise ValueError("class must be e, p, b or f")

@@ -23,7 +23,7 @@ import re
 from aiohttp import web
 
 from flightcrawl import airports
-from flightcrawl.sandbox import catalog
+from flightcrawl.sandbox import catalog, params
 from flightcrawl.sandbox.faults import SandboxConfig, generic_fault
 from flightcrawl.sandbox.sse import cut_here
 from flightcrawl.sites import yatra as site
@@ -152,14 +152,8 @@ def parse_request(request: web.Request) -> tuple[str, str, dt.date, tuple[int, i
     for name in ("originCountry", "destinationCountry"):
         if not re.fullmatch(r"[A-Z]{2}", query.get(name, "")):
             raise ValueError(f"{name} must be a country code")
-    if not re.fullmatch(r"\d{2}/\d{2}/\d{4}", query.get("flight_depart_date", "")):
-        raise ValueError("flight_depart_date must be DD/MM/YYYY")
-    day = dt.datetime.strptime(query["flight_depart_date"], "%d/%m/%Y").date()
-    counts = []
-    for name in ("ADT", "CHD", "INF"):
-        if not query.get(name, "").isdigit():
-            raise ValueError(f"{name} must be a number")
-        counts.append(int(query[name]))
+    day = params.day(query, "flight_depart_date", "DD/MM/YYYY")
+    counts = params.counts(query, "ADT", "CHD", "INF")
     if counts[0] < 1:
         raise ValueError("ADT must be at least 1")
     cabin = CABINS.get(query.get("class", ""))
