@@ -22,6 +22,7 @@ import time
 
 import aiohttp
 
+from bench.limits import API_ENV, UNTHROTTLED
 from tests.services import REDIS_URL, api, clean_redis, new_prefix, sandbox, set_faults, start_search, worker
 
 
@@ -63,8 +64,8 @@ def main(args: argparse.Namespace) -> None:
     asyncio.run(set_faults(box_base, {}, rate_limit=False, delays={"mmt": 8.0, "ixigo": 9.0}))
     prefix = new_prefix()
     env = {"REDIS_URL": REDIS_URL, "FLIGHTCRAWL_REDIS_PREFIX": prefix, "FLIGHTCRAWL_HOST_MAP": host_map}
-    procs = [worker("mmt", env), worker("ixigo", env, "DOWNLOAD_DELAY=0")]
-    server, base = api(env, "--deadline", "60")
+    procs = [worker("mmt", env, *UNTHROTTLED), worker("ixigo", env, *UNTHROTTLED)]
+    server, base = api({**env, **API_ENV}, "--deadline", "60")
     procs.append(server)
     try:
         time.sleep(1)

@@ -21,16 +21,13 @@ import time
 
 import aiohttp
 
+from bench.limits import API_ENV, UNTHROTTLED, scrapy_args
 from tests.services import REDIS_URL, api, clean_redis, new_prefix, sandbox, set_faults, worker
 
 DELAYS = {"mmt": 0.3, "ixigo": 0.5}
 ROUTES = [("DEL", "BOM"), ("BOM", "DEL"), ("DEL", "BLR"), ("BLR", "DEL"), ("BOM", "BLR"), ("BLR", "BOM"),
           ("DEL", "HYD"), ("HYD", "DEL"), ("BLR", "GOI"), ("DEL", "CCU"), ("MAA", "DEL"), ("BOM", "GOI")]
 _unique = itertools.count()
-# The benchmark measures flightcrawl, not politeness: the sandbox has no rate limit here, so the
-# workers' per-site delays (ixigo's 1 request/s) and AutoThrottle are lifted. Embedded mode keeps
-# them (serve takes no Scrapy settings), which caps its ixigo throughput near 1 search/s.
-UNTHROTTLED = ("DOWNLOAD_DELAY=0", "AUTOTHROTTLE_ENABLED=False", "CONCURRENT_REQUESTS_PER_DOMAIN=32")
 
 
 def next_search() -> dict[str, str]:
@@ -95,7 +92,7 @@ def row(label: str, values: list[dict[str, float]]) -> str:
 
 def stack(mode: str, box_base: str, host_map: str, prefix: str) -> tuple[list, str]:
     if mode == "embedded":
-        proc, _ = api({}, "--sandbox")
+        proc, _ = api(dict(API_ENV), "--sandbox", *scrapy_args())
         while "sandbox at" not in proc.output():
             time.sleep(0.05)
         base = re.search(r"on (http://\S+)", proc.output()).group(1)
@@ -104,7 +101,7 @@ def stack(mode: str, box_base: str, host_map: str, prefix: str) -> tuple[list, s
         return [proc], base
     env = {"REDIS_URL": REDIS_URL, "FLIGHTCRAWL_REDIS_PREFIX": prefix, "FLIGHTCRAWL_HOST_MAP": host_map}
     procs = [worker("mmt", env, *UNTHROTTLED), worker("ixigo", env, *UNTHROTTLED)]
-    proc, base = api(env)
+    proc, base = api({**env, **API_ENV})
     return procs + [proc], base
 
 

@@ -24,6 +24,7 @@ import uuid
 import redis
 from aiohttp import web
 
+from bench.limits import API_ENV, UNTHROTTLED
 from flightcrawl.hostmap import format_host_map
 from flightcrawl.query import today
 from flightcrawl.sandbox.app import SandboxServer, create_app
@@ -129,7 +130,7 @@ async def main(args: argparse.Namespace) -> None:
         env = {"REDIS_URL": REDIS_URL, "FLIGHTCRAWL_REDIS_PREFIX": prefix,
                "FLIGHTCRAWL_HOST_MAP": format_host_map(sandbox.host_map)}
         try:
-            processes.append(await asyncio.to_thread(worker, "mmt", env))
+            processes.append(await asyncio.to_thread(worker, "mmt", env, *UNTHROTTLED))
             await asyncio.sleep(1.0)
             ours = await flightcrawl_pickup(client, prefix, args.jobs)
 
@@ -145,8 +146,8 @@ async def main(args: argparse.Namespace) -> None:
                 stock.terminate()
                 stock.wait()
 
-            processes.append(await asyncio.to_thread(worker, "ixigo", env))
-            server, api_base = await asyncio.to_thread(api, env)
+            processes.append(await asyncio.to_thread(worker, "ixigo", env, *UNTHROTTLED))
+            server, api_base = await asyncio.to_thread(api, {**env, **API_ENV})
             processes.append(server)
             distributed = await api_searches(api_base, args.searches)
         finally:

@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--redis-url", default=None, help="distributed mode: Redis URL (default: $REDIS_URL)")
     serve.add_argument("--sandbox", action="store_true",
                        help="embedded mode: start the sandbox in-process and search it")
+    serve.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="embedded mode: a Scrapy setting for the in-process spiders, as with scrapy crawl -s")
     serve.add_argument("-v", "--verbose", action="store_true")
 
     worker = commands.add_parser("worker", help="run a distributed spider worker for one site")
@@ -315,7 +317,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from flightcrawl import logs
 
     logs.install()  # JSON or text, task ids on the lines, secrets masked
-    return serve(args.host, args.port, redis_url=redis_url, sandbox=args.sandbox, deadline=args.deadline)
+    overrides = scrapy_overrides(args.set)
+    if redis_url and overrides:
+        raise Usage("-s is for embedded mode; in distributed mode give Scrapy settings to the workers")
+    return serve(args.host, args.port, redis_url=redis_url, sandbox=args.sandbox, deadline=args.deadline,
+                 settings=overrides)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -323,13 +329,18 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     if args.site not in SITES:
         raise Usage(f"unknown site {args.site!r}; known: {', '.join(SITES)}")
+    return run_worker(args.site, scrapy_overrides(args.set))
+
+
+def scrapy_overrides(pairs: list[str]) -> dict[str, str]:
+    """`-s NAME=VALUE` options as a settings dict."""
     overrides = {}
-    for pair in args.set:
+    for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep:
             raise Usage(f"-s {pair!r}: use NAME=VALUE")
         overrides[name] = value
-    return run_worker(args.site, overrides)
+    return overrides
 
 
 def cmd_health(args: argparse.Namespace) -> int:

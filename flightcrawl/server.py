@@ -15,8 +15,9 @@ logger = logging.getLogger(__name__)
 
 
 def serve(host: str, port: int, *, redis_url: str | None = None, sandbox: bool = False,
-          deadline: float | None = None) -> int:
-    """Run the API until SIGINT/SIGTERM. Embedded mode runs spiders on this process's reactor."""
+          deadline: float | None = None, settings: dict[str, Any] | None = None) -> int:
+    """Run the API until SIGINT/SIGTERM. Embedded mode runs spiders on this process's reactor,
+    with `settings` over the project's."""
     from flightcrawl.api.app import config_from_env, create_app
 
     config = config_from_env(deadline)
@@ -41,9 +42,9 @@ def serve(host: str, port: int, *, redis_url: str | None = None, sandbox: bool =
                 sandbox_server = await SandboxServer().start()
                 host_map = sandbox_server.host_map
             # One browser for the server's life, not one per search (browser-path sites).
-            backend = EmbeddedBackend(host_map=host_map, settings={"FLIGHTCRAWL_BROWSER_LINGER": linger})
-        if not redis_url:
-            await _warm_up(host_map, linger)
+            spider_settings = {"FLIGHTCRAWL_BROWSER_LINGER": linger, **(settings or {})}
+            backend = EmbeddedBackend(host_map=host_map, settings=spider_settings)
+            await _warm_up(host_map, spider_settings)
         runner = web.AppRunner(create_app(backend, config), handler_cancellation=True, handle_signals=False,
                                shutdown_timeout=2.0)
         await runner.setup()
@@ -70,7 +71,7 @@ def serve(host: str, port: int, *, redis_url: str | None = None, sandbox: bool =
     return _run_until_stopped(main, on_shutdown)
 
 
-async def _warm_up(host_map: dict[str, str] | None, linger: float) -> None:
+async def _warm_up(host_map: dict[str, str] | None, settings: dict[str, Any]) -> None:
     """Before serving: one search of the gated sites, so their sessions (browser) are in this
     process's store and the first user's search replays them instead of starting Chromium."""
     from flightcrawl.embedded import EmbeddedSearch
@@ -80,7 +81,7 @@ async def _warm_up(host_map: dict[str, str] | None, linger: float) -> None:
     if os.environ.get("FLIGHTCRAWL_WARM_UP", "1") == "0":
         return
     search = EmbeddedSearch(SearchQuery.parse("DEL", "BOM", "+30"), gated_sites(), deadline=30, host_map=host_map,
-                            settings={"FLIGHTCRAWL_BROWSER_LINGER": linger})
+                            settings=settings)
     total = await search.run()
     logger.info("warm-up: %s", ", ".join(f"{s} {v['status']}" for s, v in total["sources"].items()))
 

@@ -39,3 +39,13 @@ def test_a_failing_site_is_a_status_line_not_a_traceback():
     assert result.returncode == 0
     assert "blocked" in result.stdout and "challenge page" in result.stdout
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--redis-url", "redis://127.0.0.1:6379/0", "-s", "DOWNLOAD_DELAY=0"], "embedded mode"),
+    (["-s", "DOWNLOAD_DELAY"], "NAME=VALUE"),
+])
+def test_serve_takes_scrapy_settings_only_in_embedded_mode(args, message):
+    result = run_cli("serve", "--port", "0", *args)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("flightcrawl: error:") and message in result.stderr
