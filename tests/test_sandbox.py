@@ -113,6 +113,24 @@ def test_same_flight_on_both_sites_in_each_spelling():
     assert len(canonical) >= 5
 
 
+def test_a_site_delay_holds_the_answer_and_the_body_is_unchanged():
+    """The delay is the site's response time (benchmarks set it): nothing is sent before it
+    has passed, and what is sent is the same document as without it."""
+    async def fetch(server, session):
+        async with session.get(mmt_url(server), headers=mmt.search_headers("d", "ua")) as r:
+            quick = await r.read()
+        server.config.delays = {"mmt": 0.4}
+        loop = asyncio.get_running_loop()
+        sent = loop.time()
+        async with session.get(mmt_url(server), headers=mmt.search_headers("d", "ua")) as r:
+            headers_after = loop.time() - sent
+            delayed = await r.read()
+        return quick, delayed, headers_after
+    quick, delayed, headers_after = run(fetch)
+    assert headers_after >= 0.4
+    assert delayed == quick
+
+
 def test_config_endpoint_switches_faults_and_rejects_unknown_ones():
     async def check(server, session):
         base = server.base_url + "/__sandbox__/config"

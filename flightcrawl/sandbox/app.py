@@ -9,7 +9,7 @@ from types import TracebackType
 from aiohttp import web
 
 from flightcrawl.sandbox import catalog
-from flightcrawl.sandbox.faults import FAULTS, SandboxConfig
+from flightcrawl.sandbox.faults import FAULTS, SandboxConfig, note_arrival
 from flightcrawl.sites import SITES
 
 CONFIG = web.AppKey("config", SandboxConfig)
@@ -52,7 +52,7 @@ async def _catalog(request: web.Request) -> web.Response:
 
 
 def create_app(config: SandboxConfig | None = None) -> web.Application:
-    app = web.Application()
+    app = web.Application(middlewares=[note_arrival])
     app[CONFIG] = config or SandboxConfig()
     catalog.set_density(app[CONFIG].density)
     for replica in REPLICAS.values():

@@ -17,7 +17,7 @@ import time
 from aiohttp import web
 
 from flightcrawl.sandbox import catalog, params
-from flightcrawl.sandbox.faults import AKAMAI_DENIED, SandboxConfig, generic_fault
+from flightcrawl.sandbox.faults import AKAMAI_DENIED, SandboxConfig, answer_delay, generic_fault
 from flightcrawl.sandbox.sse import cut_here
 from flightcrawl.sites import cleartrip as site
 
@@ -138,8 +138,6 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
             return web.Response(status=200, text=CHALLENGE, content_type="text/html")
         if fault and (response := await generic_fault(request, fault, "akamai")) is not None:
             return response
-        if delay := config.delays.get(site.NAME):
-            await asyncio.sleep(delay)
         offers = []
         if fault != "empty":
             offers = [(flight, catalog.party_total(fare, adults, children, infants))
@@ -148,6 +146,7 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         if fault == "malformed":
             text = text.replace('"cards": ', '"cards" ', 1)  # a missing colon: broken, yet whole
         body = text.encode()
+        await answer_delay(config, site.NAME, request)
         response = web.StreamResponse(headers={"Content-Type": "application/json;charset=UTF-8"})
         await response.prepare(request)
         if fault == "slow":

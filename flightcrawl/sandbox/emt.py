@@ -23,7 +23,7 @@ from aiohttp import web
 
 from flightcrawl import airports
 from flightcrawl.sandbox import catalog
-from flightcrawl.sandbox.faults import SandboxConfig, generic_fault
+from flightcrawl.sandbox.faults import SandboxConfig, answer_delay, generic_fault
 from flightcrawl.sites import emt as site
 
 CABINS = {code: cabin for cabin, code in site.CABIN_CODES.items()}
@@ -160,8 +160,6 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         fault = config.fault(site.NAME)
         if fault and (response := await generic_fault(request, fault, "awswaf")) is not None:
             return response
-        if delay := config.delays.get(site.NAME):
-            await asyncio.sleep(delay)
         listed = [] if fault == "empty" else [
             (flight, catalog.party_total(fare, adults, children, infants))
             for flight, fare in offers_for(origin, destination, day, cabin)]
@@ -172,6 +170,7 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
             text, broken = re.subn(r'"TF":(\d+)(\d{3})', r'"TF":\1,\2', text, count=1)
             text = text if broken else text[:-1] + ",}"  # no fares to break: a trailing comma
         payload = text.encode()
+        await answer_delay(config, site.NAME, request)
         response = web.StreamResponse(headers={"Content-Type": "application/json; charset=utf-8",
                                                "Cache-Control": "no-cache"})
         response.content_length = len(payload)

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 FAULTS = {
     "slow": "stalls after the first bytes for `slow_seconds` (beyond any search deadline)",
@@ -102,6 +103,24 @@ ERROR_500 = (
     "<html><head><title>500 Internal Server Error</title></head>"
     "<body><h1>Internal Server Error</h1></body></html>"
 )
+
+
+ARRIVED = "flightcrawl_sandbox_arrived"
+
+
+@web.middleware
+async def note_arrival(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request[ARRIVED] = time.monotonic()
+    return await handler(request)
+
+
+async def answer_delay(config: SandboxConfig, site: str, request: web.Request) -> None:
+    """Hold the answer until the site's delay has passed since the request arrived. The delay is
+    the site's response time with the replica's own work inside it, so a benchmark's "site took
+    300 ms" is 300 ms whatever the replica spent building the body."""
+    if delay := config.delays.get(site):
+        arrived = request.get(ARRIVED, time.monotonic())
+        await asyncio.sleep(max(0.0, arrived + delay - time.monotonic()))
 
 
 async def generic_fault(request: web.Request, fault: str, vendor: str,

@@ -20,7 +20,7 @@ from aiohttp import web
 from flightcrawl import airports
 from flightcrawl.parsers.google import FLIGHT_NUMBER_AT
 from flightcrawl.sandbox import catalog
-from flightcrawl.sandbox.faults import SandboxConfig, generic_fault
+from flightcrawl.sandbox.faults import SandboxConfig, answer_delay, generic_fault
 from flightcrawl.sandbox.sse import cut_here
 from flightcrawl.sites import google as site
 
@@ -166,8 +166,6 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
             return web.Response(status=429, text=SORRY_PAGE, content_type="text/html", headers=SERVER)
         if fault and (response := await generic_fault(request, fault, "google")) is not None:
             return response
-        if delay := config.delays.get(site.NAME):
-            await asyncio.sleep(delay)
         offers = []
         if fault != "empty":
             offers = sorted(((flight, catalog.party_total(fare, adults, children, infants))
@@ -177,6 +175,7 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         if fault == "malformed":
             data = data[: len(data) // 2]
         body = page(origin, destination, data).encode()
+        await answer_delay(config, site.NAME, request)
         response = web.StreamResponse(headers={**SERVER, "Content-Type": "text/html; charset=UTF-8"})
         await response.prepare(request)
         if fault == "slow":

@@ -13,7 +13,7 @@ import json
 from aiohttp import web
 
 from flightcrawl.sandbox import catalog, gates, params
-from flightcrawl.sandbox.faults import RateLimiter, SandboxConfig, generic_fault
+from flightcrawl.sandbox.faults import RateLimiter, SandboxConfig, answer_delay, generic_fault
 from flightcrawl.sandbox.sse import cut_here, frame, open_stream
 from flightcrawl.sites import ixigo as site
 
@@ -93,20 +93,19 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         fault = config.fault(site.NAME)
         if fault and (response := await generic_fault(request, fault, "cloudflare")) is not None:
             return response
-        if delay := config.delays.get(site.NAME):
-            await asyncio.sleep(delay)
         offers = []
         if fault != "empty":
             offers = [(flight, catalog.party_total(fare, adults, children, infants))
                       for flight, fare in offers_for(origin, destination, day, cabin)]
-        stream = await open_stream(request, {"Server": "cloudflare"})
-        if fault == "slow":
-            await stream.write(b": waiting for providers\n\n")
-            await asyncio.sleep(config.slow_seconds)
         data = json.dumps(results_document(offers), ensure_ascii=False)
         if fault == "malformed":
             data = data[: len(data) // 2] + '"}]}'
         payload = frame(data, id="1")
+        await answer_delay(config, site.NAME, request)
+        stream = await open_stream(request, {"Server": "cloudflare"})
+        if fault == "slow":
+            await stream.write(b": waiting for providers\n\n")
+            await asyncio.sleep(config.slow_seconds)
         if fault == "cut":
             await cut_here(request, stream, payload[: len(payload) // 2])
             return stream

@@ -26,7 +26,7 @@ from aiohttp import web
 from flightcrawl import airports
 from flightcrawl.query import QueryError, SearchQuery
 from flightcrawl.sandbox import catalog, gates
-from flightcrawl.sandbox.faults import SandboxConfig, generic_fault
+from flightcrawl.sandbox.faults import SandboxConfig, answer_delay, generic_fault
 from flightcrawl.sandbox.sse import cut_here, frame, open_stream
 from flightcrawl.sites import mmt as site
 
@@ -210,12 +210,13 @@ def stream_routes(config: SandboxConfig, contract: ModuleType, offers: tuple[str
         fault = config.fault(contract.NAME)
         if fault and (response := await generic_fault(request, fault, "akamai", contract.TITLE)) is not None:
             return response
-        if delay := config.delays.get(contract.NAME):
-            await asyncio.sleep(delay)
         listed = [] if fault == "empty" else platform_offers(contract, origin, destination, day, cabin)
         heading = (airports.city(origin), airports.city(destination))
         half = (len(listed) + 1) // 2
         chunks = [listed[:half], listed[half:]] if listed else [[]]
+        encoded = [encode_frame_data(results_document(chunk, adults, children, infants, heading, offers))
+                   for chunk in chunks]
+        await answer_delay(config, contract.NAME, request)
         stream = await open_stream(request, {"Server": "AkamaiGHost"})
         await stream.write(frame(json.dumps({"App-Ver": ["1.0.0"], "Currency": ["INR"], "Region": ["in"]}),
                                  id="HANDSHAKE", event="response-headers"))
@@ -223,12 +224,11 @@ def stream_routes(config: SandboxConfig, contract: ModuleType, offers: tuple[str
                                  id="1", event="pre-search"))
         if fault == "slow":
             await asyncio.sleep(config.slow_seconds)
-        for number, chunk in enumerate(chunks, start=2):
-            data = encode_frame_data(results_document(chunk, adults, children, infants, heading, offers))
+        for number, data in enumerate(encoded, start=2):
             if fault == "malformed":
                 data = base64.b64encode(gzip.compress(b'{"cardList": [[{"flightNumber": "6E 1"')).decode()
             payload = frame(data, id=str(number), event="response")
-            if fault == "cut" and number == 2 + len(chunks) - 1:
+            if fault == "cut" and number == 2 + len(encoded) - 1:
                 await cut_here(request, stream, payload[: len(payload) // 2])
                 return stream
             await stream.write(payload)

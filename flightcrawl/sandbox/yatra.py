@@ -24,7 +24,7 @@ from aiohttp import web
 
 from flightcrawl import airports
 from flightcrawl.sandbox import catalog, params
-from flightcrawl.sandbox.faults import SandboxConfig, generic_fault
+from flightcrawl.sandbox.faults import SandboxConfig, answer_delay, generic_fault
 from flightcrawl.sandbox.sse import cut_here
 from flightcrawl.sites import yatra as site
 
@@ -198,8 +198,6 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         except ValueError as exc:
             return web.json_response({"status": "FAILURE", "error": str(exc)}, status=400)
         fault = config.fault(site.NAME)
-        if delay := config.delays.get(site.NAME):
-            await asyncio.sleep(delay)
         offers = []
         if fault != "empty":
             offers = [(flight, catalog.party_total(fare, adults, children, infants))
@@ -208,6 +206,7 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         data = json.dumps(results_document(offers, search_id), ensure_ascii=False)
         if fault == "malformed":
             data = data[: len(data) // 2] + '"}]}'
+        await answer_delay(config, site.NAME, request)
         response = web.StreamResponse(headers={"Content-Type": "application/json; charset=utf-8"})
         await response.prepare(request)
         if fault == "slow":
