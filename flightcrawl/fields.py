@@ -13,14 +13,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from flightcrawl.airports import resolve_place
 
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 
 
 def strip_html(text: str | None) -> str:
     """Text of an HTML fragment, entities decoded and white space folded."""
     if not text:
         return ""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", str(text)))).strip()
+    text = str(text)
+    if "<" in text or "&" in text:
+        text = html.unescape(_TAG.sub(" ", text))
+    return " ".join(text.split())  # str.split() folds the same white space as \s+, faster (a hot path)
 
 
 # --- prices -------------------------------------------------------------------------------
