@@ -24,7 +24,7 @@ from scrapy.utils.project import get_project_settings
 from flightcrawl import signals as fc_signals
 from flightcrawl.club import club
 from flightcrawl.hostmap import format_host_map
-from flightcrawl.items import FlightOption
+from flightcrawl.items import FlightOption, OptionBatch
 from flightcrawl.query import SearchQuery
 from flightcrawl.sites import SITES, title
 from flightcrawl.status import SourceStatus, Status
@@ -84,9 +84,9 @@ class EmbeddedSearch:
     # --- signal handlers ------------------------------------------------------------------
 
     def _item_scraped(self, item: object, spider: object) -> None:
-        if isinstance(item, FlightOption):
-            self.state.options.append(item)
-            self._pending.setdefault(item.source, []).append(item)
+        if isinstance(item, OptionBatch) and item.options:
+            self.state.options.extend(item.options)
+            self._pending.setdefault(item.source, []).extend(item.options)
             if not self._flush_scheduled:
                 # Items of one response arrive in one loop turn: send them as one partial.
                 self._flush_scheduled = True

@@ -30,9 +30,11 @@ class SearchJob:
     reason: str = ""
     notes: list[str] = field(default_factory=list)
     open_requests: int = 0
-    items_expected: int = 0  # items yielded by callbacks that have finished
+    items_expected: int = 0  # items (option batches) yielded by callbacks that have finished
     items_scraped: int = 0
-    items_dropped: int = 0  # dropped by the pipelines
+    items_dropped: int = 0  # dropped whole by the pipelines
+    options_kept: int = 0  # options through every pipeline
+    options_dropped: int = 0  # options removed by the pipelines
     entries_rejected: int = 0  # unreadable in the body, never became items
     callbacks_running: int = 0
     final: SourceStatus | None = None
@@ -59,13 +61,13 @@ class SearchJob:
         if self.final is not None:
             return self.final
         status, reason = self.status, self.reason
-        dropped = self.items_dropped + self.entries_rejected
+        dropped = self.options_dropped + self.entries_rejected
         if status is None and late:
             status, reason = Status.TIMEOUT, "no complete answer within the search deadline"
         elif status is None and stopped:
             status, reason = Status.ERROR, f"search stopped ({stopped})"
         if status is None:
-            if self.items_scraped:
+            if self.options_kept:
                 status = Status.OK
             elif dropped:
                 status, reason = Status.BAD_RESPONSE, f"all {dropped} options were unreadable or invalid"
@@ -73,6 +75,6 @@ class SearchJob:
                 status = Status.NO_RESULTS
         if dropped and status is Status.OK:
             reason = f"{dropped} unreadable options dropped"
-        self.final = SourceStatus(source=self.site, status=status, reason=reason, options=self.items_scraped,
+        self.final = SourceStatus(source=self.site, status=status, reason=reason, options=self.options_kept,
                                   dropped=dropped, elapsed=time.monotonic() - self.started, extra=dict(self.extra))
         return self.final

@@ -80,6 +80,9 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "flightcrawl.extensions.source_status.SourceStatusExtension": 100,
+    # Feeds (-O out.json) get one record per option, not per OptionBatch.
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "flightcrawl.extensions.feed.OptionFeedExporter": 0,
 }
 
 # Distributed mode (workers and the API): Redis and an isolating key prefix.

@@ -100,3 +100,36 @@ def test_option_without_flight_number_needs_an_airline_code():
     option = normalize_option(raw(flight_numbers=[], airline_code="AI"), query())
     assert problems(dataclasses.replace(option, airline_code="Air India"))
     assert problems(dataclasses.replace(option, flight_numbers=["AI2993"]))
+
+
+def test_a_response_batch_keeps_its_good_options_and_counts_each_drop_by_reason():
+    """Options travel the pipelines as one batch per response; each is kept or dropped alone,
+    and the site's status counts what was shown and what was dropped."""
+    from types import SimpleNamespace
+
+    from scrapy.utils.test import get_crawler
+
+    from flightcrawl.extensions.source_status import SourceStatusExtension
+    from flightcrawl.items import OptionBatch
+    from flightcrawl.jobs import SearchJob
+    from flightcrawl.pipelines.normalize import NormalizePipeline
+    from flightcrawl.pipelines.validate import ValidatePipeline
+    from flightcrawl.status import Status
+
+    crawler = get_crawler()
+    job = SearchJob("task-1", "test", query(), deadline_at=1e12)
+    crawler.spider = SimpleNamespace(jobs={"task-1": job})
+    batch = OptionBatch("test", [raw(), raw(origin="XXX"), raw(flight_numbers=["6E 0355"], deep_link=None),
+                                 raw(flight_numbers=["AI 2977"], airline_code="AI")], task_id="task-1")
+    for pipeline in (NormalizePipeline(crawler), ValidatePipeline(crawler)):
+        batch = pipeline.process_item(batch)
+    assert [o.flight_key for o in batch.options] == ["6E354@2026-12-20", "AI2977@2026-12-20"]
+    assert batch.dropped == 2
+    stats = crawler.stats.get_stats()
+    assert stats["flightcrawl/dropped/normalize/origin"] == 1 and stats["flightcrawl/dropped/validate/deep_link"] == 1
+
+    job.items_expected = 1
+    SourceStatusExtension(crawler).item_scraped(batch)
+    assert job.final is not None
+    assert (job.final.status, job.final.options, job.final.dropped) == (Status.OK, 2, 2)
+    assert job.final.reason == "2 unreadable options dropped"

@@ -15,6 +15,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import create_looping_call
 
 from flightcrawl import signals as fc_signals
+from flightcrawl.items import OptionBatch
 from flightcrawl.jobs import SearchJob
 
 logger = logging.getLogger(__name__)
@@ -52,11 +53,17 @@ class SourceStatusExtension:
     def item_scraped(self, item: object) -> None:
         if (job := self._jobs().get(getattr(item, "task_id", None) or "")) is not None:
             job.items_scraped += 1
+            if isinstance(item, OptionBatch):
+                job.options_kept += len(item.options)
+                job.options_dropped += item.dropped
             self.check(job)
 
     def item_dropped(self, item: object) -> None:
+        """A batch dropped whole, or a pipeline raised on it: none of its options is shown."""
         if (job := self._jobs().get(getattr(item, "task_id", None) or "")) is not None:
             job.items_dropped += 1
+            if isinstance(item, OptionBatch):
+                job.options_dropped += len(item.options) + item.dropped
             self.check(job)
 
     def check(self, job: SearchJob) -> None:

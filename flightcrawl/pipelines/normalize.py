@@ -19,8 +19,9 @@ from flightcrawl.fields import (
     split_flight_numbers,
     strip_html,
 )
-from flightcrawl.items import FlightOption, RawOption
-from flightcrawl.pipelines import Dropped, count_drop
+from flightcrawl.items import FlightOption, OptionBatch, RawOption
+from flightcrawl.jobs import SearchJob
+from flightcrawl.pipelines import Dropped, keep_valid
 from flightcrawl.query import SearchQuery
 
 MAX_DURATION_MINUTES = 48 * 60
@@ -131,12 +132,17 @@ class NormalizePipeline:
         return cls(crawler)
 
     def process_item(self, item: object) -> object:
-        if not isinstance(item, RawOption):
-            return item
+        if isinstance(item, OptionBatch):
+            job = self.crawler.spider.jobs.get(item.task_id or "")
+            keep_valid(item, "normalize", self.crawler.stats, lambda raw: self.normalize(raw, job))
+        return item
+
+    @staticmethod
+    def normalize(raw: RawOption, job: SearchJob | None) -> FlightOption:
+        if job is None or job.query is None:
+            raise Dropped("normalize", "job: the search is no longer running here")
         try:
-            job = self.crawler.spider.jobs[item.task_id]
-            return normalize_option(item, job.query)
-        except (ValueError, KeyError, TypeError) as exc:
+            return normalize_option(raw, job.query)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
-            count_drop(self.crawler.stats, "normalize", reason)
             raise Dropped("normalize", reason) from None

@@ -7,8 +7,8 @@ import datetime as dt
 from scrapy.crawler import Crawler
 
 from flightcrawl.fields import AIRLINE_CODE, CANONICAL_FLIGHT
-from flightcrawl.items import FlightOption
-from flightcrawl.pipelines import Dropped, count_drop
+from flightcrawl.items import FlightOption, OptionBatch
+from flightcrawl.pipelines import Dropped, keep_valid
 from flightcrawl.pipelines.normalize import MAX_DURATION_MINUTES
 
 CURRENCIES = {"INR", "USD", "EUR", "AED", "GBP", "SGD"}
@@ -51,9 +51,13 @@ class ValidatePipeline:
         return cls(crawler)
 
     def process_item(self, item: object) -> object:
-        if isinstance(item, FlightOption):
-            found = problems(item)
-            if found:
-                count_drop(self.crawler.stats, "validate", found[0])
-                raise Dropped("validate", "; ".join(found))
+        if isinstance(item, OptionBatch):
+            keep_valid(item, "validate", self.crawler.stats, self.check)
         return item
+
+    @staticmethod
+    def check(option: FlightOption) -> FlightOption:
+        if found := problems(option):
+            # The stat counts the first problem's field; the log line names them all.
+            raise Dropped("validate", "; ".join(found))
+        return option

@@ -23,7 +23,7 @@ from twisted.python.failure import Failure
 
 from flightcrawl import signals as fc_signals
 from flightcrawl.failures import classify_failure
-from flightcrawl.items import RawOption
+from flightcrawl.items import OptionBatch, RawOption
 from flightcrawl.jobs import META_KEY, SearchJob
 from flightcrawl.parsers import SearchPage
 from flightcrawl.query import QueryError, SearchQuery
@@ -153,31 +153,38 @@ class FlightSpider(Spider):
             return
         job.callbacks_running += 1
         yielded = 0
+        options: list[RawOption] = []  # handed on as one OptionBatch (items.py says why)
         try:
-            self._current = job
             try:
-                output = handler(result)
-            finally:
-                self._current = None
-            iterator = iter(output) if output is not None else iter(())
-            while True:
                 self._current = job
                 try:
-                    element = next(iterator)
+                    output = handler(result)
                 finally:
                     self._current = None
-                if isinstance(element, Request):
-                    self._adopt(element, job)
-                elif element is not None:
+                iterator = iter(output) if output is not None else iter(())
+                while True:
+                    self._current = job
+                    try:
+                        element = next(iterator)
+                    finally:
+                        self._current = None
                     if isinstance(element, RawOption):
                         element.task_id = job.task_id
-                    yielded += 1
-                yield element
-        except StopIteration:
-            pass
-        except Exception as exc:  # a failing callback fails its job, never the worker
-            self.logger.exception("%s: callback failed for task %s", self.name, job.task_id)
-            job.fail(Status.ERROR, f"{type(exc).__name__} while reading the answer: {exc}")
+                        options.append(element)
+                        continue
+                    if isinstance(element, Request):
+                        self._adopt(element, job)
+                    elif element is not None:
+                        yielded += 1
+                    yield element
+            except StopIteration:
+                pass
+            except Exception as exc:  # a failing callback fails its job, never the worker
+                self.logger.exception("%s: callback failed for task %s", self.name, job.task_id)
+                job.fail(Status.ERROR, f"{type(exc).__name__} while reading the answer: {exc}")
+            if options:
+                yielded += 1
+                yield OptionBatch(self.name, options, task_id=job.task_id)
         finally:
             job.items_expected += yielded
             job.open_requests -= 1
