@@ -20,6 +20,7 @@ import statistics
 import time
 
 import aiohttp
+import redis
 
 from bench.limits import API_ENV, UNTHROTTLED, scrapy_args
 from tests.services import REDIS_URL, api, clean_redis, new_prefix, sandbox, set_faults, worker
@@ -83,6 +84,17 @@ async def throughput(base: str, seconds: float, concurrency: int) -> tuple[float
     return len(done) / wall, done
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (/proc/<pid>/stat)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def redis_pid() -> int:
+    return int(redis.Redis.from_url(REDIS_URL).info("server")["process_id"])
+
+
 def row(label: str, values: list[dict[str, float]]) -> str:
     first = [v["first"] * 1000 for v in values]
     total = [v["total"] * 1000 for v in values]
@@ -91,6 +103,7 @@ def row(label: str, values: list[dict[str, float]]) -> str:
 
 
 def stack(mode: str, box_base: str, host_map: str, prefix: str) -> tuple[list, str]:
+    """The processes under test (named by role) and the API's base URL."""
     if mode == "embedded":
         proc, _ = api(dict(API_ENV), "--sandbox", *scrapy_args())
         while "sandbox at" not in proc.output():
@@ -98,11 +111,11 @@ def stack(mode: str, box_base: str, host_map: str, prefix: str) -> tuple[list, s
         base = re.search(r"on (http://\S+)", proc.output()).group(1)
         embedded_box = re.search(r"sandbox at (http://\S+)", proc.output()).group(1)
         asyncio.run(set_faults(embedded_box, {}, rate_limit=False, delays=DELAYS, density=8))
-        return [proc], base
+        return [("API + spiders + sandbox (one process)", proc)], base
     env = {"REDIS_URL": REDIS_URL, "FLIGHTCRAWL_REDIS_PREFIX": prefix, "FLIGHTCRAWL_HOST_MAP": host_map}
-    procs = [worker("mmt", env, *UNTHROTTLED), worker("ixigo", env, *UNTHROTTLED)]
+    procs = [("worker mmt", worker("mmt", env, *UNTHROTTLED)), ("worker ixigo", worker("ixigo", env, *UNTHROTTLED))]
     proc, base = api({**env, **API_ENV})
-    return procs + [proc], base
+    return procs + [("API", proc)], base
 
 
 def main(args: argparse.Namespace) -> None:
@@ -113,7 +126,7 @@ def main(args: argparse.Namespace) -> None:
              f"Python {platform.python_version()}; site delays MakeMyTrip 300 ms, ixigo 500 ms; density 8)", "",
              "| mode, searches in flight | searches | first partial - 300 ms p50 | p99 | TOTAL - 500 ms p50 | p99 |",
              "|---|---|---|---|---|---|"]
-    tput = []
+    tput, cpu = [], []
     try:
         for mode in modes:
             prefix = new_prefix()
@@ -122,17 +135,31 @@ def main(args: argparse.Namespace) -> None:
                 asyncio.run(in_flight(base, 1, 3))  # warm up
                 lines.append(row(f"{mode}, 1", asyncio.run(in_flight(base, 1, args.sequential))))
                 lines.append(row(f"{mode}, 20", asyncio.run(in_flight(base, 20, 3))))
+                # Where the CPU goes during the throughput run, per process, per search.
+                watched = [*procs, ("Redis", redis_pid())]
+                if mode == "distributed":
+                    watched.append(("sandbox (stands in for the sites)", box.pid))
+                before = {name: cpu_seconds(getattr(p, "pid", p)) for name, p in watched}
+                client_before = time.process_time()
                 rate, elapsed = asyncio.run(throughput(base, args.seconds, args.concurrency))
+                used = {name: cpu_seconds(getattr(p, "pid", p)) - before[name] for name, p in watched}
+                used["load generator (the clients)"] = time.process_time() - client_before
                 tput.append(f"| {mode} | {args.concurrency} | {rate:.1f} | {statistics.median(elapsed) * 1000:.0f} | "
                             f"{pct(elapsed, .99) * 1000:.0f} | {len(elapsed)} |")
+                cpu.append(f"| {mode} | " + "; ".join(f"{name} {seconds * 1000 / len(elapsed):.1f}"
+                                                      for name, seconds in used.items())
+                           + f" | {sum(used.values()) * 1000 / len(elapsed):.1f} |")
             finally:
-                for proc in reversed(procs):
+                for _, proc in reversed(procs):
                     proc.stop()
                 clean_redis(prefix)
     finally:
         box.stop()
     lines += ["", "| throughput: mode | clients | searches/s | start->TOTAL p50 ms | p99 ms | searches |",
-              "|---|---|---|---|---|---|", *tput]
+              "|---|---|---|---|---|---|", *tput,
+              "", f"CPU per search during the throughput run, ms ({os.cpu_count()} cores = "
+              f"{os.cpu_count() * 1000} CPU-ms a second):", "",
+              "| mode | by process | all |", "|---|---|---|", *cpu]
     print("\n".join(lines))
 
 

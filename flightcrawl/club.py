@@ -57,7 +57,7 @@ def club(
 
     # Flight-number groups by schedule, to place the options that have no flight number.
     schedules: dict[tuple, set[str]] = {}
-    for key, by_source in groups.items():
+    for key, by_source in groups.items() if unnumbered else ():
         for source_options in by_source.values():
             for option in source_options:
                 schedules.setdefault(_schedule(option), set()).add(key)

@@ -32,6 +32,7 @@ from flightcrawl.api.backend import Backend, UnknownTask
 from flightcrawl.api.guard import Limits, count_requests, guard, limits_from_env
 from flightcrawl.api.metrics import METRICS, Metrics, metrics_handler
 from flightcrawl.api.openapi import openapi_handler
+from flightcrawl.api.sse import FrameResponse
 from flightcrawl.api.validation import InvalidInput, parse_airport_query, parse_start, parse_task_id
 from flightcrawl.logs import redact
 
@@ -140,10 +141,11 @@ async def stream(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG]
     # Headers must be set before the stream is prepared; the CORS middleware comes too late.
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **cors_headers(request, config.cors_origins)}
-    async with sse_response(request, headers=headers, ping_interval=config.keepalive) as sse:
+    async with sse_response(request, headers=headers, ping_interval=config.keepalive,
+                            response_cls=FrameResponse) as sse:
         try:
             async for event in backend.events(task_id, after):
-                await sse.send(event.text(), id=event.id, event=event.type)
+                await sse.send_frame(event.frame())
         except (ConnectionResetError, ClientConnectionResetError):
             pass  # the client left; nothing is lost, it can resume with Last-Event-ID
         except RedisError as exc:  # the stream is already open: end it; the client resumes later

@@ -5,25 +5,55 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from flightcrawl import fastjson
+from flightcrawl.api import sse
 from flightcrawl.query import SearchQuery
 from flightcrawl.sites import title
 
 
-@dataclass
 class Event:
-    id: str
-    type: str  # progress | partial | source_done | TOTAL
-    data: dict[str, Any]
-    _text: str | None = field(default=None, repr=False, compare=False)
+    """One event of a search as the API streams it (type: progress | partial | source_done | TOTAL).
+
+    Made from its data (embedded mode) or from the JSON text the event log holds (distributed
+    mode). The text and the SSE frame are made once however many clients stream the event, and
+    logged text is parsed only when something reads `data` (streaming never does).
+    """
+
+    __slots__ = ("id", "type", "_data", "_text", "_frame")
+
+    def __init__(self, id: str, type: str, data: dict[str, Any] | None = None, text: str | None = None) -> None:
+        if data is None and text is None:
+            raise ValueError("an event needs its data or its JSON text")
+        self.id, self.type = id, type
+        self._data, self._text = data, text
+        self._frame: bytes | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = fastjson.loads(self._text)
+        return self._data
 
     def text(self) -> str:
-        """The data as sent over SSE, serialized once however many clients stream it."""
+        """The data as sent over SSE."""
         if self._text is None:
-            self._text = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+            self._text = fastjson.dumps(self._data)
         return self._text
+
+    def frame(self) -> bytes:
+        """The whole SSE frame (id, event, data), as bytes."""
+        if self._frame is None:
+            self._frame = sse.frame(self.id, self.type, self.text())
+        return self._frame
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Event) and (self.id, self.type) == (other.id, other.type)
+                and self.data == other.data)
+
+    def __repr__(self) -> str:
+        return f"Event(id={self.id!r}, type={self.type!r})"
 
 
 class UnknownTask(KeyError):

@@ -27,7 +27,7 @@ from flightcrawl.api.backend import Event, UnknownTask, result_from_events, sear
 from flightcrawl.distributed import defaults, events
 from flightcrawl.distributed.keys import Keys
 from flightcrawl.distributed.queue import live_workers, reap
-from flightcrawl.distributed.tasks import assemble_total, statuses, task_meta, try_finish
+from flightcrawl.distributed.tasks import assemble_total, task_meta, try_finish
 from flightcrawl.query import SearchQuery
 from flightcrawl.sites import SITES, title
 
@@ -36,7 +36,11 @@ DEADLINE_POLL = 0.1  # how often the finisher looks for searches past their dead
 OUTCOMES_KEPT = 100
 READ_BLOCK_MS = 250  # a search followed anew waits at most this long to join the shared read
 LOST_CHECK_SECONDS = 2.0
+# Under load, wait this long after a read that brought many entries, so the next read carries
+# many too (fewer reads, same delivery); a read that brought a few is followed at once, so a
+# quiet search's events are not held back.
 READ_BATCH_SECONDS = 0.02
+READ_BATCH_ENTRIES = 50
 LOST_REASON = "the search's state was lost (Redis restarted mid-search); start the search again"
 
 
@@ -224,9 +228,9 @@ class RedisBackend:
                     logged = events.decode(entry_id, fields)
                     mirror.last = logged.id
                     if not mirror.done:
-                        mirror.append(Event(logged.id, logged.type, logged.data, logged.raw))  # logged JSON, sent as is
-            if answer:
-                await asyncio.sleep(READ_BATCH_SECONDS)  # let more arrive: one read then carries many
+                        mirror.append(Event(logged.id, logged.type, text=logged.raw))  # logged JSON, sent as is
+            if answer and sum(len(entries) for _, entries in answer) >= READ_BATCH_ENTRIES:
+                await asyncio.sleep(READ_BATCH_SECONDS)
             if recovered or time.monotonic() - checked > LOST_CHECK_SECONDS:
                 checked = time.monotonic()
                 await self._end_lost({t: m for t, m in live.items() if not m.done})
@@ -252,7 +256,7 @@ class RedisBackend:
 
     async def result(self, task_id: str) -> dict[str, Any]:
         meta = await self._known(task_id)
-        logged = [Event(e.id, e.type, e.data) for e in await events.replay(self.client, self.keys, task_id)]
+        logged = [Event(e.id, e.type, text=e.raw) for e in await events.replay(self.client, self.keys, task_id)]
         return result_from_events(task_id, meta, logged)
 
     # --- health ---------------------------------------------------------------------------
@@ -297,8 +301,8 @@ class RedisBackend:
                 due = await self.client.zrangebyscore(self.keys.pending(), "-inf", time.time())
                 candidates.update(t.decode() for t in due)
                 for task_id in candidates:
-                    if await try_finish(self.client, self.keys, task_id, self.task_ttl):
-                        await self._record_outcomes(task_id)
+                    if (final := await try_finish(self.client, self.keys, task_id, self.task_ttl)) is not None:
+                        await self._record_outcomes(final)
                 if time.monotonic() >= next_reap:
                     next_reap = time.monotonic() + defaults.HEARTBEAT_SECONDS
                     for site in SITES:
@@ -314,9 +318,9 @@ class RedisBackend:
                 logger.exception("finisher: unexpected error")
                 await asyncio.sleep(0.5)
 
-    async def _record_outcomes(self, task_id: str) -> None:
+    async def _record_outcomes(self, final: dict[str, dict[str, Any]]) -> None:
         async with self.client.pipeline(transaction=False) as pipe:
-            for site, status in (await statuses(self.client, self.keys, task_id)).items():
+            for site, status in final.items():
                 if self.on_outcome is not None:
                     self.on_outcome(site, status["status"], status["elapsed"])
                 pipe.lpush(self.keys.stats(site), f"{status['elapsed']} {status['status']}")

@@ -8,15 +8,14 @@ so nothing is lost to timing (Pub/Sub alone lost everything sent before a subscr
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from flightcrawl import fastjson
 from flightcrawl.distributed import defaults
 from flightcrawl.distributed.keys import Keys
 
@@ -27,16 +26,25 @@ class TaskLost(Exception):
     """The search's state is gone from Redis (a restart without persistence, or it expired)."""
 
 
-@dataclass
 class LoggedEvent:
-    id: str
-    type: str
-    data: dict[str, Any]
-    raw: str = ""  # the JSON as logged: sent to SSE clients as is, never re-serialized
+    """An entry of the log; `raw` is the JSON as logged (sent to SSE clients as is, never
+    re-serialized), parsed into `data` only when something reads it."""
+
+    __slots__ = ("id", "type", "raw", "_data")
+
+    def __init__(self, id: str, type: str, raw: str) -> None:
+        self.id, self.type, self.raw = id, type, raw
+        self._data: dict[str, Any] | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = fastjson.loads(self.raw)
+        return self._data
 
 
 def encode(type_: str, data: dict[str, Any]) -> dict[str, str]:
-    return {"t": type_, "d": json.dumps(data, ensure_ascii=False, separators=(",", ":"))}
+    return {"t": type_, "d": fastjson.dumps(data)}
 
 
 def decode(entry_id: bytes | str, fields: dict) -> LoggedEvent:
@@ -44,7 +52,7 @@ def decode(entry_id: bytes | str, fields: dict) -> LoggedEvent:
         return value.decode() if isinstance(value, bytes) else value
 
     get = {text(k): text(v) for k, v in fields.items()}
-    return LoggedEvent(text(entry_id), get["t"], json.loads(get["d"]), get["d"])
+    return LoggedEvent(text(entry_id), get["t"], get["d"])
 
 
 async def replay(client: aioredis.Redis, keys: Keys, task_id: str, after: str | None = None) -> list[LoggedEvent]:

@@ -7,12 +7,12 @@ is appended only by whoever sets the task's `total` key first.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import redis.asyncio as aioredis
 
+from flightcrawl import fastjson
 from flightcrawl.club import club
 from flightcrawl.distributed import defaults
 from flightcrawl.distributed.events import replay
@@ -58,20 +58,27 @@ def finish_site_args(keys: Keys, task_id: str, site: str, status: dict[str, Any]
     script_keys = [keys.statuses(task_id), keys.events(task_id), keys.completions()]
     if leased_key:
         script_keys.append(leased_key)
-    return script_keys, [site, json.dumps(status, ensure_ascii=False), ttl, task_id, raw_job]
+    return script_keys, [site, fastjson.dumps(status), ttl, task_id, raw_job]
 
 
 async def task_meta(client: aioredis.Redis, keys: Keys, task_id: str) -> dict[str, Any] | None:
-    raw = await client.hgetall(keys.task(task_id))
+    return _meta(await client.hgetall(keys.task(task_id)))
+
+
+def _meta(raw: dict[bytes, bytes]) -> dict[str, Any] | None:
     if not raw:
         return None
     meta = {k.decode(): v.decode() for k, v in raw.items()}
-    return {"query": json.loads(meta["query"]), "sources": json.loads(meta["sources"]),
+    return {"query": fastjson.loads(meta["query"]), "sources": fastjson.loads(meta["sources"]),
             "deadline": float(meta["deadline"]), "created": float(meta["created"])}
 
 
 async def statuses(client: aioredis.Redis, keys: Keys, task_id: str) -> dict[str, dict[str, Any]]:
-    return {k.decode(): json.loads(v) for k, v in (await client.hgetall(keys.statuses(task_id))).items()}
+    return _statuses(await client.hgetall(keys.statuses(task_id)))
+
+
+def _statuses(raw: dict[bytes, bytes]) -> dict[str, dict[str, Any]]:
+    return {k.decode(): fastjson.loads(v) for k, v in raw.items()}
 
 
 def assemble_total(meta: dict[str, Any], site_statuses: dict[str, dict], partials: list[dict]) -> dict[str, Any]:
@@ -99,36 +106,42 @@ def assemble_total(meta: dict[str, Any], site_statuses: dict[str, dict], partial
 
 
 async def try_finish(client: aioredis.Redis, keys: Keys, task_id: str, ttl: int = defaults.TASK_TTL,
-                     now: float | None = None) -> bool:
+                     now: float | None = None) -> dict[str, dict[str, Any]] | None:
     """Append TOTAL if every site has its status, or time out the rest once the deadline passed.
 
-    True only for the call that appended it (one per search across every API process)."""
-    meta = await task_meta(client, keys, task_id)
-    if meta is None:  # expired or never created
+    The sites' final statuses only for the call that appended it (one per search across every
+    API process); None otherwise. Reads go out together: a search finishes in three round trips
+    (state, its log, the TOTAL script), not eight (profiled on the API at load).
+    """
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.hgetall(keys.task(task_id))
+        pipe.exists(keys.total(task_id))
+        pipe.hgetall(keys.statuses(task_id))
+        raw_meta, finished, raw_statuses = await pipe.execute()
+    meta = _meta(raw_meta)
+    if meta is None or finished:  # expired or never created; or finished before, its outcomes counted
         await client.zrem(keys.pending(), task_id)
-        return False
-    if await client.exists(keys.total(task_id)):
-        await client.zrem(keys.pending(), task_id)
-        return False  # finished before: its outcomes were counted by whoever appended TOTAL
+        return None
     now = now if now is not None else time.time()
-    done = await statuses(client, keys, task_id)
+    done = _statuses(raw_statuses)
     missing = [s for s in meta["sources"] if s not in done]
     if missing and now < meta["deadline"]:
-        return False
+        return None
     for site in missing:
         status = {"source": site, "status": "timeout", "reason": "no answer within the search deadline",
                   "options": 0, "dropped": 0, "elapsed": round(now - meta["created"], 3), "extra": {},
                   "attempt": ""}
         script_keys, args = finish_site_args(keys, task_id, site, status, ttl)
         await client.eval(FINISH_SITE, len(script_keys), *script_keys, *args)
-    done = await statuses(client, keys, task_id)
+    if missing:  # a worker may have written its own status meanwhile: that one stands
+        done = await statuses(client, keys, task_id)
     partials = [e.data for e in await replay(client, keys, task_id) if e.type == "partial"]
     for site, status in done.items():  # a timed-out site's count is what arrived
         if status["status"] == "timeout" and not status.get("attempt"):
             status["options"] = sum(len(p["options"]) for p in partials if p["source"] == site)
     total = assemble_total(meta, done, partials)
     total["search"]["task_id"] = task_id
-    body = json.dumps(total, ensure_ascii=False, separators=(",", ":"))
+    body = fastjson.dumps(total)
     appended = await client.eval(EMIT_TOTAL, 3, keys.total(task_id), keys.events(task_id), keys.pending(), body,
                                  ttl, task_id)
-    return bool(appended)
+    return done if appended else None

@@ -13,11 +13,10 @@ not documented (§9), so those fields are CHOICEs below.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 
-from flightcrawl import airports
+from flightcrawl import airports, fastjson
 from flightcrawl.items import RawOption
 from flightcrawl.parsers import SearchPage
 from flightcrawl.parsers.common import ends_inside_json, reject_html
@@ -98,8 +97,8 @@ def _load(body: bytes) -> dict:
     if not text.strip():
         raise BadResponse("empty response body")
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+        doc = fastjson.loads(text)
+    except fastjson.JSONDecodeError as exc:
         if ends_inside_json(text):
             raise BadResponse(f"response body cut off mid-document after {len(body)} bytes") from None
         raise BadResponse(f"malformed JSON: {exc.msg} at {exc.pos}") from None

@@ -10,8 +10,8 @@ fare list `lstFr[]` (`BF` base, `TTXMP` taxes, `TF` total).
 from __future__ import annotations
 
 import datetime as dt
-import json
 
+from flightcrawl import fastjson
 from flightcrawl.fields import parse_stops
 from flightcrawl.items import RawOption
 from flightcrawl.parsers import SearchPage
@@ -63,8 +63,8 @@ def _document(body: bytes) -> dict:
     if not text:
         raise BadResponse("empty response body")
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
+        doc = fastjson.loads(text)
+    except fastjson.JSONDecodeError as exc:
         if ends_inside_json(text):
             # The text stops inside the document: the body was cut off. One document has no
             # whole part to keep.

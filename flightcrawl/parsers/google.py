@@ -13,12 +13,11 @@ Google answers with its consent wall instead (§7.3).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from flightcrawl import airports
+from flightcrawl import airports, fastjson
 from flightcrawl.items import RawOption
 from flightcrawl.parsers import SearchPage
 from flightcrawl.query import SearchQuery
@@ -100,8 +99,8 @@ def _payload(script: str) -> list | None:
     if data.rstrip().endswith(_NO_FLIGHTS):
         return None
     try:
-        payload = json.loads(data)
-    except json.JSONDecodeError as exc:
+        payload = fastjson.loads(data)
+    except fastjson.JSONDecodeError as exc:
         raise BadResponse(f"ds:1 data is malformed JSON: {exc.msg} (char {exc.pos})") from None
     if not isinstance(payload, list):
         raise BadResponse("ds:1 data is not a list")

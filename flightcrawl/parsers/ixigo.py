@@ -7,8 +7,7 @@ Usually one big frame; several are merged.
 
 from __future__ import annotations
 
-import json
-
+from flightcrawl import fastjson
 from flightcrawl.items import RawOption
 from flightcrawl.parsers import SearchPage
 from flightcrawl.parsers.common import reject_html
@@ -29,8 +28,8 @@ def parse(body: bytes, query: SearchQuery, content_type: str = "text/event-strea
         if not frame.data.strip():
             continue
         try:
-            doc = json.loads(frame.data)
-        except json.JSONDecodeError as exc:
+            doc = fastjson.loads(frame.data)
+        except fastjson.JSONDecodeError as exc:
             raise BadResponse(f"frame {frame.id or '?'}: malformed JSON: {exc.msg} at {exc.pos}") from None
         data = doc.get("data") if isinstance(doc, dict) else None
         if not isinstance(data, dict) or "flightJourneys" not in data:

@@ -14,10 +14,10 @@ import base64
 import binascii
 import datetime as dt
 import gzip
-import json
 import zlib
 from types import ModuleType
 
+from flightcrawl import fastjson
 from flightcrawl.fields import strip_html
 from flightcrawl.items import RawOption
 from flightcrawl.parsers import SearchPage
@@ -79,12 +79,12 @@ def parse_stream(contract: ModuleType, body: bytes, query: SearchQuery,
 def _decode(data: str, frame_id: str | None) -> dict:
     try:
         if data.lstrip().startswith("{"):
-            doc = json.loads(data)
+            doc = fastjson.loads(data)
         else:
-            doc = json.loads(gzip.decompress(base64.b64decode(data, validate=True)))
+            doc = fastjson.loads(gzip.decompress(base64.b64decode(data, validate=True)))
     except (binascii.Error, OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
         raise BadResponse(f"frame {frame_id}: not base64(gzip(JSON)): {exc}") from None
-    except json.JSONDecodeError as exc:
+    except fastjson.JSONDecodeError as exc:
         raise BadResponse(f"frame {frame_id}: malformed JSON: {exc.msg} at {exc.pos}") from None
     if not isinstance(doc, dict):
         raise BadResponse(f"frame {frame_id}: JSON is not an object")

@@ -105,7 +105,7 @@ ERROR_500 = (
 )
 
 
-ARRIVED = "flightcrawl_sandbox_arrived"
+ARRIVED = web.RequestKey("arrived", float)
 
 
 @web.middleware
