@@ -16,7 +16,7 @@ import time
 
 from aiohttp import web
 
-from flightcrawl.sandbox import catalog, params
+from flightcrawl.sandbox import answers, catalog, params
 from flightcrawl.sandbox.faults import AKAMAI_DENIED, SandboxConfig, answer_delay, generic_fault
 from flightcrawl.sandbox.sse import cut_here
 from flightcrawl.sites import cleartrip as site
@@ -138,11 +138,17 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
             return web.Response(status=200, text=CHALLENGE, content_type="text/html")
         if fault and (response := await generic_fault(request, fault, "akamai")) is not None:
             return response
-        offers = []
-        if fault != "empty":
-            offers = [(flight, catalog.party_total(fare, adults, children, infants))
-                      for flight, fare in offers_for(origin, destination, day, cabin)]
-        text = json.dumps(results_document(offers, cabin, with_fares=seen_before(request)), ensure_ascii=False)
+        with_fares = seen_before(request)
+
+        def build() -> str:
+            offers = []
+            if fault != "empty":
+                offers = [(flight, catalog.party_total(fare, adults, children, infants))
+                          for flight, fare in offers_for(origin, destination, day, cabin)]
+            return json.dumps(results_document(offers, cabin, with_fares=with_fares), ensure_ascii=False)
+
+        text = answers.built((site.NAME, origin, destination, day, adults, children, infants, cabin,
+                              fault == "empty", with_fares), build)
         if fault == "malformed":
             text = text.replace('"cards": ', '"cards" ', 1)  # a missing colon: broken, yet whole
         body = text.encode()

@@ -22,7 +22,7 @@ import zlib
 from aiohttp import web
 
 from flightcrawl import airports
-from flightcrawl.sandbox import catalog
+from flightcrawl.sandbox import answers, catalog
 from flightcrawl.sandbox.faults import SandboxConfig, answer_delay, generic_fault
 from flightcrawl.sites import emt as site
 
@@ -160,11 +160,16 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         fault = config.fault(site.NAME)
         if fault and (response := await generic_fault(request, fault, "awswaf")) is not None:
             return response
-        listed = [] if fault == "empty" else [
-            (flight, catalog.party_total(fare, adults, children, infants))
-            for flight, fare in offers_for(origin, destination, day, cabin)]
-        text = json.dumps(results_document(listed, origin, destination, day), ensure_ascii=False,
-                          separators=(",", ":"))
+
+        def build() -> str:
+            listed = [] if fault == "empty" else [
+                (flight, catalog.party_total(fare, adults, children, infants))
+                for flight, fare in offers_for(origin, destination, day, cabin)]
+            return json.dumps(results_document(listed, origin, destination, day), ensure_ascii=False,
+                              separators=(",", ":"))
+
+        text = answers.built((site.NAME, origin, destination, day, adults, children, infants, cabin,
+                              fault == "empty"), build)
         if fault == "malformed":
             # An Indian-grouped number leaks into the JSON: "TF":6,218 breaks the document mid-way.
             text, broken = re.subn(r'"TF":(\d+)(\d{3})', r'"TF":\1,\2', text, count=1)

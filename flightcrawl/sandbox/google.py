@@ -19,7 +19,7 @@ from aiohttp import web
 
 from flightcrawl import airports
 from flightcrawl.parsers.google import FLIGHT_NUMBER_AT
-from flightcrawl.sandbox import catalog
+from flightcrawl.sandbox import answers, catalog
 from flightcrawl.sandbox.faults import SandboxConfig, answer_delay, generic_fault
 from flightcrawl.sandbox.sse import cut_here
 from flightcrawl.sites import google as site
@@ -166,12 +166,17 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
             return web.Response(status=429, text=SORRY_PAGE, content_type="text/html", headers=SERVER)
         if fault and (response := await generic_fault(request, fault, "google")) is not None:
             return response
-        offers = []
-        if fault != "empty":
-            offers = sorted(((flight, catalog.party_total(fare, adults, children, infants))
-                             for flight, fare in offers_for(origin, destination, day, cabin)),
-                            key=lambda pair: (pair[1], pair[0].departure))
-        data = json.dumps(payload(offers), ensure_ascii=False, separators=(",", ":"))
+
+        def build() -> str:
+            offers = []
+            if fault != "empty":
+                offers = sorted(((flight, catalog.party_total(fare, adults, children, infants))
+                                 for flight, fare in offers_for(origin, destination, day, cabin)),
+                                key=lambda pair: (pair[1], pair[0].departure))
+            return json.dumps(payload(offers), ensure_ascii=False, separators=(",", ":"))
+
+        data = answers.built((site.NAME, origin, destination, day, adults, children, infants, cabin,
+                              fault == "empty"), build)
         if fault == "malformed":
             data = data[: len(data) // 2]
         body = page(origin, destination, data).encode()

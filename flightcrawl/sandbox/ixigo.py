@@ -12,7 +12,7 @@ import json
 
 from aiohttp import web
 
-from flightcrawl.sandbox import catalog, gates, params
+from flightcrawl.sandbox import answers, catalog, gates, params
 from flightcrawl.sandbox.faults import RateLimiter, SandboxConfig, answer_delay, generic_fault
 from flightcrawl.sandbox.sse import cut_here, frame, open_stream
 from flightcrawl.sites import ixigo as site
@@ -93,11 +93,16 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         fault = config.fault(site.NAME)
         if fault and (response := await generic_fault(request, fault, "cloudflare")) is not None:
             return response
-        offers = []
-        if fault != "empty":
-            offers = [(flight, catalog.party_total(fare, adults, children, infants))
-                      for flight, fare in offers_for(origin, destination, day, cabin)]
-        data = json.dumps(results_document(offers), ensure_ascii=False)
+
+        def build() -> str:
+            offers = []
+            if fault != "empty":
+                offers = [(flight, catalog.party_total(fare, adults, children, infants))
+                          for flight, fare in offers_for(origin, destination, day, cabin)]
+            return json.dumps(results_document(offers), ensure_ascii=False)
+
+        data = answers.built((site.NAME, origin, destination, day, adults, children, infants, cabin,
+                              fault == "empty"), build)
         if fault == "malformed":
             data = data[: len(data) // 2] + '"}]}'
         payload = frame(data, id="1")

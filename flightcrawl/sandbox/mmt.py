@@ -25,7 +25,7 @@ from aiohttp import web
 
 from flightcrawl import airports
 from flightcrawl.query import QueryError, SearchQuery
-from flightcrawl.sandbox import catalog, gates
+from flightcrawl.sandbox import answers, catalog, gates
 from flightcrawl.sandbox.faults import SandboxConfig, answer_delay, generic_fault
 from flightcrawl.sandbox.sse import cut_here, frame, open_stream
 from flightcrawl.sites import mmt as site
@@ -210,12 +210,17 @@ def stream_routes(config: SandboxConfig, contract: ModuleType, offers: tuple[str
         fault = config.fault(contract.NAME)
         if fault and (response := await generic_fault(request, fault, "akamai", contract.TITLE)) is not None:
             return response
-        listed = [] if fault == "empty" else platform_offers(contract, origin, destination, day, cabin)
-        heading = (airports.city(origin), airports.city(destination))
-        half = (len(listed) + 1) // 2
-        chunks = [listed[:half], listed[half:]] if listed else [[]]
-        encoded = [encode_frame_data(results_document(chunk, adults, children, infants, heading, offers))
-                   for chunk in chunks]
+
+        def build() -> list[str]:
+            listed = [] if fault == "empty" else platform_offers(contract, origin, destination, day, cabin)
+            heading = (airports.city(origin), airports.city(destination))
+            half = (len(listed) + 1) // 2
+            chunks = [listed[:half], listed[half:]] if listed else [[]]
+            return [encode_frame_data(results_document(chunk, adults, children, infants, heading, offers))
+                    for chunk in chunks]
+
+        encoded = answers.built((contract.NAME, origin, destination, day, adults, children, infants, cabin,
+                                 fault == "empty", offers), build)
         await answer_delay(config, contract.NAME, request)
         stream = await open_stream(request, {"Server": "AkamaiGHost"})
         await stream.write(frame(json.dumps({"App-Ver": ["1.0.0"], "Currency": ["INR"], "Region": ["in"]}),
