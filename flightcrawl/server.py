@@ -21,6 +21,8 @@ def serve(host: str, port: int, *, redis_url: str | None = None, sandbox: bool =
     from flightcrawl.api.app import config_from_env, create_app
 
     config = config_from_env(deadline)
+    # Identical searches within this many seconds share one task (0: never shared).
+    dedupe_ttl = int(os.environ.get("FLIGHTCRAWL_DEDUPE_TTL", "300"))
     stop = asyncio.Event()
 
     async def main() -> None:
@@ -30,7 +32,7 @@ def serve(host: str, port: int, *, redis_url: str | None = None, sandbox: bool =
             from flightcrawl.distributed import connection
 
             os.environ["REDIS_URL"] = redis_url
-            backend: Any = RedisBackend(connection.async_client(), connection.keys())
+            backend: Any = RedisBackend(connection.async_client(), connection.keys(), dedupe_ttl=dedupe_ttl)
         else:
             from flightcrawl.api.embedded import EmbeddedBackend
 
@@ -43,7 +45,7 @@ def serve(host: str, port: int, *, redis_url: str | None = None, sandbox: bool =
                 host_map = sandbox_server.host_map
             # One browser for the server's life, not one per search (browser-path sites).
             spider_settings = {"FLIGHTCRAWL_BROWSER_LINGER": linger, **(settings or {})}
-            backend = EmbeddedBackend(host_map=host_map, settings=spider_settings)
+            backend = EmbeddedBackend(host_map=host_map, settings=spider_settings, dedupe_ttl=dedupe_ttl)
             await _warm_up(host_map, spider_settings)
         runner = web.AppRunner(create_app(backend, config), handler_cancellation=True, handle_signals=False,
                                shutdown_timeout=2.0)

@@ -194,3 +194,28 @@ def test_redis_unreachable_is_a_clear_error_not_a_hang(processes):
     assert health_status == 503
     time.sleep(1.5)
     assert lonely.alive() and "Redis unavailable" in lonely.output()
+
+
+@pytest.mark.parametrize("dedupe_ttl, shared", [(300, True), (0, False)])
+def test_identical_searches_share_a_task_only_within_the_dedupe_window(dedupe_ttl, shared):
+    from flightcrawl.api.distributed import RedisBackend
+    from flightcrawl.distributed.keys import Keys
+    from flightcrawl.query import SearchQuery
+
+    prefix = new_prefix()
+
+    async def scenario():
+        import redis.asyncio as aioredis
+
+        backend = RedisBackend(aioredis.Redis.from_url(REDIS_URL), Keys(prefix), dedupe_ttl=dedupe_ttl)
+        query = SearchQuery.parse("DEL", "BOM", fresh_date())
+        try:
+            return [await backend.start(query, ["mmt"], 5.0) for _ in range(2)]
+        finally:
+            await backend.client.aclose()
+
+    try:
+        (first, new_first), (second, new_second) = asyncio.run(scenario())
+    finally:
+        clean_redis(prefix)
+    assert new_first and (second == first) is shared and new_second is not shared
