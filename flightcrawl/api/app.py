@@ -32,7 +32,7 @@ from flightcrawl.api.backend import Backend, UnknownTask
 from flightcrawl.api.guard import Limits, count_requests, guard, limits_from_env
 from flightcrawl.api.metrics import METRICS, Metrics, metrics_handler
 from flightcrawl.api.openapi import openapi_handler
-from flightcrawl.api.sse import FrameResponse
+from flightcrawl.api.sse import DeflatedFrameResponse, FrameResponse, accepts_deflate
 from flightcrawl.api.validation import InvalidInput, parse_airport_query, parse_start, parse_task_id
 from flightcrawl.logs import redact
 
@@ -55,6 +55,7 @@ class ApiConfig:
     site_deadlines: dict[str, float] = field(default_factory=dict)
     cors_origins: tuple[str, ...] = ("*",)
     keepalive: float = 15.0
+    compress: bool = True  # deflate event streams for clients that accept it (api/sse.py)
     limits: Limits = field(default_factory=Limits)
 
 
@@ -141,11 +142,11 @@ async def stream(request: web.Request) -> web.StreamResponse:
     config = request.app[CONFIG]
     # Headers must be set before the stream is prepared; the CORS middleware comes too late.
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", **cors_headers(request, config.cors_origins)}
+    response_cls = DeflatedFrameResponse if config.compress and accepts_deflate(request) else FrameResponse
     async with sse_response(request, headers=headers, ping_interval=config.keepalive,
-                            response_cls=FrameResponse) as sse:
+                            response_cls=response_cls) as sse:
         try:
-            async for event in backend.events(task_id, after):
-                await sse.send_frame(event.frame())
+            await backend.stream(task_id, sse, after)
         except (ConnectionResetError, ClientConnectionResetError):
             pass  # the client left; nothing is lost, it can resume with Last-Event-ID
         except RedisError as exc:  # the stream is already open: end it; the client resumes later
@@ -225,4 +226,5 @@ def config_from_env(deadline: float | None = None) -> ApiConfig:
             site_deadlines[site.strip()] = float(seconds)
     origins = tuple(o.strip() for o in os.environ.get("FLIGHTCRAWL_CORS_ORIGINS", "*").split(",") if o.strip())
     return ApiConfig(deadline=deadline or float(os.environ.get("FLIGHTCRAWL_DEADLINE", "30")),
-                     site_deadlines=site_deadlines, cors_origins=origins or ("*",), limits=limits_from_env())
+                     site_deadlines=site_deadlines, cors_origins=origins or ("*",), limits=limits_from_env(),
+                     compress=os.environ.get("FLIGHTCRAWL_SSE_COMPRESS", "1") != "0")

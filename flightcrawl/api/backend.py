@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
 from flightcrawl import fastjson
@@ -21,7 +20,7 @@ class Event:
     logged text is parsed only when something reads `data` (streaming never does).
     """
 
-    __slots__ = ("id", "type", "_data", "_text", "_frame")
+    __slots__ = ("id", "type", "_data", "_text", "_frame", "_wire")
 
     def __init__(self, id: str, type: str, data: dict[str, Any] | None = None, text: str | None = None) -> None:
         if data is None and text is None:
@@ -29,6 +28,7 @@ class Event:
         self.id, self.type = id, type
         self._data, self._text = data, text
         self._frame: bytes | None = None
+        self._wire: sse.Wire | None = None
 
     @property
     def data(self) -> dict[str, Any]:
@@ -47,6 +47,12 @@ class Event:
         if self._frame is None:
             self._frame = sse.frame(self.id, self.type, self.text())
         return self._frame
+
+    def wire(self) -> sse.Wire:
+        """The frame as written to clients (chunked, compressed or not), made once per form."""
+        if self._wire is None:
+            self._wire = sse.Wire(self.frame())
+        return self._wire
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Event) and (self.id, self.type) == (other.id, other.type)
@@ -68,8 +74,9 @@ class Backend(Protocol):
 
     async def exists(self, task_id: str) -> bool: ...
 
-    def events(self, task_id: str, after: str | None = None) -> AsyncIterator[Event]:
-        """Everything logged after `after`, then live; ends after TOTAL. UnknownTask if none."""
+    async def stream(self, task_id: str, sink: Any, after: str | None = None) -> None:
+        """Write everything logged after `after` to `sink` (sse.FrameResponse), then live events,
+        until TOTAL (api/fanout.py). UnknownTask if none."""
 
     async def result(self, task_id: str) -> dict[str, Any]:
         """Statuses, partial options so far, TOTAL once done. UnknownTask if none."""

@@ -17,13 +17,14 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from flightcrawl.api.backend import Event, UnknownTask, result_from_events, search_digest, site_summary
+from flightcrawl.api.fanout import SearchLog, Sink
 from flightcrawl.distributed import defaults, events
 from flightcrawl.distributed.keys import Keys
 from flightcrawl.distributed.queue import live_workers, reap
@@ -49,49 +50,20 @@ def _id_key(entry_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
-class _Mirror:
+class _Mirror(SearchLog):
     """One search's events as this process has read them, shared by all its clients here."""
 
     def __init__(self, task_id: str, meta: dict[str, Any]) -> None:
+        super().__init__()
         self.task_id, self.meta = task_id, meta
-        self.events: list[Event] = []
-        self.done = False
-        self.error: BaseException | None = None
         self.clients = 0
         self.last = "0-0"  # the newest entry read from Redis
-        self._changed = asyncio.Event()
 
-    def append(self, event: Event) -> None:
-        self.events.append(event)
-        self.done = self.done or event.type == "TOTAL"
-        self._wake()
+    def resume_point(self, after: str | None) -> tuple[int, int] | None:
+        return _id_key(after) if after else None
 
-    def fail(self, error: BaseException) -> None:
-        self.error = error
-        self._wake()
-
-    def _wake(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def follow(self, after: str | None) -> AsyncIterator[Event]:
-        index = 0
-        floor = _id_key(after) if after else None
-        while True:
-            changed = self._changed
-            while index < len(self.events):
-                event = self.events[index]
-                index += 1
-                if floor is not None and event.id != "lost" and _id_key(event.id) <= floor:
-                    continue  # the client had it before it reconnected
-                yield event
-                if event.type == "TOTAL":
-                    return
-            if self.done:
-                return  # resumed after the TOTAL itself: nothing more will come
-            if self.error is not None:
-                raise self.error
-            await changed.wait()
+    def skip(self, event: Event, after: object) -> bool:
+        return event.id != "lost" and _id_key(event.id) <= after  # the client had it before it reconnected
 
     def lost_total(self) -> Event:
         """TOTAL from what was read before the state vanished; unfinished sites end `error`."""
@@ -125,7 +97,7 @@ class RedisBackend:
                     site_deadlines: dict[str, float] | None = None) -> tuple[str, bool]:
         digest_key = self.keys.dedupe(search_digest(query, sources))
         task_id = str(uuid.uuid4())
-        if not await self.client.set(digest_key, task_id, nx=True, ex=self.dedupe_ttl):
+        if self.dedupe_ttl > 0 and not await self.client.set(digest_key, task_id, nx=True, ex=self.dedupe_ttl):
             existing = await self.client.get(digest_key)
             if existing and await self.client.exists(self.keys.task(existing.decode())):
                 return existing.decode(), False
@@ -176,7 +148,7 @@ class RedisBackend:
                 1.0, lambda: self.opening.pop(task_id, None)))
         return await asyncio.shield(opening)
 
-    async def events(self, task_id: str, after: str | None = None) -> AsyncIterator[Event]:
+    async def stream(self, task_id: str, sink: Sink, after: str | None = None) -> None:
         mirror = self.mirrors.get(task_id)
         if mirror is None or mirror.error is not None:
             meta = await self._meta(task_id)
@@ -187,8 +159,7 @@ class RedisBackend:
                     self.reader = asyncio.ensure_future(self._read_streams())
         mirror.clients += 1
         try:
-            async for event in mirror.follow(_stream_id(after)):
-                yield event
+            await mirror.stream(sink, _stream_id(after))
         finally:
             mirror.clients -= 1
             if not mirror.clients and self.mirrors.get(task_id) is mirror:

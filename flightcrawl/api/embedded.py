@@ -7,11 +7,12 @@ import logging
 import time
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 from flightcrawl import embedded
 from flightcrawl.api.backend import Event, UnknownTask, result_from_events, search_digest, site_summary
+from flightcrawl.api.fanout import SearchLog, Sink
 from flightcrawl.query import SearchQuery
 from flightcrawl.sites import SITES
 from flightcrawl.status import SourceStatus, Status
@@ -19,36 +20,23 @@ from flightcrawl.status import SourceStatus, Status
 logger = logging.getLogger(__name__)
 
 
-class TaskLog:
-    """One search's events, numbered from 1 (the SSE ids), with a wake-up for followers."""
+class TaskLog(SearchLog):
+    """One search's events, numbered from 1 (the SSE ids), and the clients following them."""
 
     def __init__(self, task_id: str, meta: dict[str, Any]) -> None:
+        super().__init__()
         self.task_id, self.meta = task_id, meta
-        self.events: list[Event] = []
-        self.done = False
         self.finished_at: float | None = None
-        self._changed = asyncio.Event()
 
-    def append(self, type_: str, data: dict[str, Any]) -> None:
+    def add(self, type_: str, data: dict[str, Any]) -> None:
         if self.done:
             return
-        self.events.append(Event(str(len(self.events) + 1), type_, data))
         if type_ == "TOTAL":
-            self.done, self.finished_at = True, time.monotonic()
-        self._changed.set()
-        self._changed = asyncio.Event()
+            self.finished_at = time.monotonic()
+        self.append(Event(str(len(self.events) + 1), type_, data))
 
-    async def follow(self, after: str | None) -> AsyncIterator[Event]:
-        index = int(after) if after and after.isdigit() else 0
-        while True:
-            changed = self._changed
-            while index < len(self.events):
-                event = self.events[index]
-                index += 1
-                yield event
-                if event.type == "TOTAL":
-                    return
-            await changed.wait()
+    def start_index(self, after: str | None) -> int:
+        return int(after) if after and after.isdigit() else 0
 
 
 class EmbeddedBackend:
@@ -81,7 +69,7 @@ class EmbeddedBackend:
                 self.outcomes[event.data["source"]].append((event.data["status"], event.data["elapsed"]))
                 if self.on_outcome is not None:
                     self.on_outcome(event.data["source"], event.data["status"], event.data["elapsed"])
-            log.append(event.type, event.data)
+            log.add(event.type, event.data)
 
         search = embedded.EmbeddedSearch(query, sources, deadline=deadline, host_map=self.host_map,
                                          on_event=on_event, settings=self.settings, task_id=task_id,
@@ -102,7 +90,7 @@ class EmbeddedBackend:
             if not log.done:
                 from flightcrawl.club import club
 
-                log.append("TOTAL", club(search.state.options, search.state.statuses))
+                log.add("TOTAL", club(search.state.options, search.state.statuses))
 
     def _log(self, task_id: str) -> TaskLog:
         try:
@@ -113,8 +101,8 @@ class EmbeddedBackend:
     async def exists(self, task_id: str) -> bool:
         return task_id in self.tasks
 
-    def events(self, task_id: str, after: str | None = None) -> AsyncIterator[Event]:
-        return self._log(task_id).follow(after)
+    async def stream(self, task_id: str, sink: Sink, after: str | None = None) -> None:
+        await self._log(task_id).stream(sink, after)
 
     async def result(self, task_id: str) -> dict[str, Any]:
         log = self._log(task_id)
