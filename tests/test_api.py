@@ -72,9 +72,9 @@ def stack(request):
 def no_faults(stack):
     # ixigo's own rate limit (1 request/s, tested in test_sandbox) would throttle this suite's
     # back-to-back searches; politeness across searches is the spiders' job, not the API's.
-    asyncio.run(set_faults(stack.sandbox, {}, rate_limit=False))
+    asyncio.run(set_faults(stack.sandbox, {}, rate_limit=False, delays={}))
     yield
-    asyncio.run(set_faults(stack.sandbox, {}, rate_limit=False))
+    asyncio.run(set_faults(stack.sandbox, {}, rate_limit=False, delays={}))
 
 
 def run(coro):
@@ -149,6 +149,25 @@ def test_two_clients_on_one_task_see_the_same_events(stack):
     one, two = run(scenario())
     assert [(e.id, e.event) for e in one] == [(e.id, e.event) for e in two]
     assert by_type(one, "TOTAL")[0].data == by_type(two, "TOTAL")[0].data
+
+
+def test_search_followed_while_another_waits_gets_every_event_once(stack):
+    # Distributed: the API's shared read is waiting on the slow search when the second is followed,
+    # so the second is read on its own until it joins; both reads must not deliver an event twice.
+    async def scenario():
+        await set_faults(stack.sandbox, {}, rate_limit=False, delays={"ixigo": 2.5})
+        slow = await start_search(stack.api, travel_date=fresh_date(), sources="ixigo")
+        slow_reader = asyncio.ensure_future(read_sse(f"{stack.api}/api/flight/stream/{slow['task_id']}"))
+        await asyncio.sleep(0.5)
+        quick = await start_search(stack.api, travel_date=fresh_date(), sources="mmt")
+        url = f"{stack.api}/api/flight/stream/{quick['task_id']}"
+        live = await read_sse(url)
+        return live, await read_sse(url), await slow_reader
+    live, replayed, slow = run(scenario())
+    assert [e.event for e in live][-1] == "TOTAL" and by_type(live, "partial")
+    assert [(e.id, e.event) for e in live] == [(e.id, e.event) for e in replayed]
+    assert len({e.id for e in live}) == len(live)
+    assert slow[-1].event == "TOTAL" and slow[-1].data["sources"]["ixigo"]["status"] == "ok"
 
 
 def test_identical_search_shares_the_task(stack):

@@ -35,7 +35,7 @@ from flightcrawl.sites import SITES, title
 logger = logging.getLogger(__name__)
 DEADLINE_POLL = 0.1  # how often the finisher looks for searches past their deadline
 OUTCOMES_KEPT = 100
-READ_BLOCK_MS = 250  # a search followed anew waits at most this long to join the shared read
+READ_BLOCK_MS = 250  # how long the shared read waits; a search followed meanwhile is read alone until it joins
 LOST_CHECK_SECONDS = 2.0
 # Under load, wait this long after a read that brought many entries, so the next read carries
 # many too (fewer reads, same delivery); a read that brought a few is followed at once, so a
@@ -88,6 +88,8 @@ class RedisBackend:
         self.finisher: asyncio.Task | None = None
         self.mirrors: dict[str, _Mirror] = {}
         self.reader: asyncio.Task | None = None
+        self.reading: frozenset[str] = frozenset()  # the searches in the shared read now waiting
+        self.joining: set[asyncio.Task] = set()
         self.opening: dict[str, asyncio.Future] = {}
         self.on_outcome: Callable[[str, str, float], None] | None = None  # the app's metrics
 
@@ -157,6 +159,10 @@ class RedisBackend:
                 mirror = self.mirrors[task_id] = _Mirror(task_id, meta)
                 if self.reader is None or self.reader.done():
                     self.reader = asyncio.ensure_future(self._read_streams())
+                else:  # the shared read is waiting on the other searches: this one is read alone until it joins
+                    joiner = asyncio.ensure_future(self._read_until_joined(mirror))
+                    self.joining.add(joiner)
+                    joiner.add_done_callback(self.joining.discard)
         mirror.clients += 1
         try:
             await mirror.stream(sink, _stream_id(after))
@@ -179,6 +185,7 @@ class RedisBackend:
             if not live:
                 return
             names = {self.keys.events(t): t for t in live}
+            self.reading = frozenset(live)
             try:
                 answer = await self.client.xread({k: live[t].last for k, t in names.items()},
                                                  block=READ_BLOCK_MS, count=200)
@@ -194,17 +201,35 @@ class RedisBackend:
                 await asyncio.sleep(0.5)
                 continue
             for key, entries in answer or []:
-                mirror = live[names[key.decode() if isinstance(key, bytes) else key]]
-                for entry_id, fields in entries:
-                    logged = events.decode(entry_id, fields)
-                    mirror.last = logged.id
-                    if not mirror.done:
-                        mirror.append(Event(logged.id, logged.type, text=logged.raw))  # logged JSON, sent as is
+                self._deliver(live[names[key.decode() if isinstance(key, bytes) else key]], entries)
             if answer and sum(len(entries) for _, entries in answer) >= READ_BATCH_ENTRIES:
                 await asyncio.sleep(READ_BATCH_SECONDS)
             if recovered or time.monotonic() - checked > LOST_CHECK_SECONDS:
                 checked = time.monotonic()
                 await self._end_lost({t: m for t, m in live.items() if not m.done})
+
+    @staticmethod
+    def _deliver(mirror: _Mirror, entries: list) -> None:
+        for entry_id, fields in entries:
+            logged = events.decode(entry_id, fields)
+            if _id_key(logged.id) <= _id_key(mirror.last):
+                continue  # read by both the shared read and a joining search's own
+            mirror.last = logged.id
+            if not mirror.done:
+                mirror.append(Event(logged.id, logged.type, text=logged.raw))  # logged JSON, sent as is
+
+    async def _read_until_joined(self, mirror: _Mirror) -> None:
+        """A search followed while the shared read waits is read on its own until the next
+        shared read includes it, so its first events are not held back up to READ_BLOCK_MS."""
+        key = self.keys.events(mirror.task_id)
+        while (mirror.task_id not in self.reading and not mirror.done and mirror.error is None
+               and self.mirrors.get(mirror.task_id) is mirror and self.reader is not None and not self.reader.done()):
+            try:
+                answer = await self.client.xread({key: mirror.last}, block=READ_BLOCK_MS, count=200)
+            except (RedisError, OSError):
+                return  # the shared read deals with outages
+            for _, entries in answer or []:
+                self._deliver(mirror, entries)
 
     async def _end_lost(self, running: dict[str, _Mirror]) -> None:
         if not running:
@@ -302,6 +327,8 @@ class RedisBackend:
     async def close(self) -> None:
         if self.reader is not None:
             self.reader.cancel()
+        for joiner in list(self.joining):
+            joiner.cancel()
         if self.finisher is not None:
             self.finisher.cancel()
             try:
