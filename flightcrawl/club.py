@@ -20,6 +20,9 @@ from flightcrawl.status import SourceStatus
 
 
 def _as_dict(option: FlightOption | Mapping[str, Any]) -> dict[str, Any]:
+    # A dict is used as given: nothing here changes an option (TOTAL holds the caller's dicts).
+    if type(option) is dict:
+        return option
     return option.to_dict() if isinstance(option, FlightOption) else dict(option)
 
 
@@ -69,8 +72,9 @@ def club(
     summaries = {}
     for key, by_source in groups.items():
         for source_options in by_source.values():
-            source_options.sort(key=_price_order)
-        summaries[key] = _summary(key, by_source)
+            if len(source_options) > 1:
+                source_options.sort(key=_price_order)
+        summaries[key] = _summary(key, by_source, bool(unnumbered))
 
     order = sorted(summaries, key=lambda k: (summaries[k]["cheapest"]["price"],
                                              summaries[k]["departure"], k))
@@ -91,18 +95,29 @@ def club(
     }
 
 
-def _summary(key: str, by_source: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    best = {source: opts[0] for source, opts in by_source.items()}
+def _summary(key: str, by_source: dict[str, list[dict[str, Any]]], any_unnumbered: bool = True) -> dict[str, Any]:
+    """`any_unnumbered`: whether any option of the search lacks a flight number (else the schedule
+    bookkeeping below is skipped: profiled at a third of the API's clubbing time)."""
+    sources = sorted(by_source)
+    best = {source: by_source[source][0] for source in sources}
     currencies = [o["currency"] for o in best.values()]
-    currency = max(sorted(set(currencies)), key=currencies.count)
-    comparable = {s: o for s, o in best.items() if o["currency"] == currency}
-    cheapest_source, cheapest = min(comparable.items(), key=lambda item: _price_order(item[1]))
-    dearest = max(o["price"] for o in comparable.values())
-    by_schedule = sorted(s for s, opts in by_source.items() if any(_by_schedule(o) for o in opts))
-    numbered = [o for opts in by_source.values() for o in opts if not _by_schedule(o)]
+    currency = currencies[0]
+    if currencies.count(currency) != len(currencies):
+        currency = max(sorted(set(currencies)), key=currencies.count)
+    comparable = [o for o in best.values() if o["currency"] == currency]
+    cheapest = min(comparable, key=_price_order)  # (price, source, ...): the source breaks ties
+    cheapest_source = cheapest["source"]
+    dearest = max(o["price"] for o in comparable)
+    if any_unnumbered:
+        by_schedule = [s for s in sources if any(_by_schedule(o) for o in by_source[s])]
+        numbered = [o for opts in by_source.values() for o in opts if not _by_schedule(o)]
+        flight_numbers = min(numbered, key=_price_order)["flight_numbers"] if numbered else []
+    else:  # every list is cheapest first: the cheapest option is one of the sites' firsts
+        by_schedule = []
+        flight_numbers = min(best.values(), key=_price_order)["flight_numbers"]
     return {
         "flight_key": key,
-        "flight_numbers": min(numbered, key=_price_order)["flight_numbers"] if numbered else [],
+        "flight_numbers": flight_numbers,
         "airline": cheapest["airline"],
         "airline_code": cheapest["airline_code"],
         "origin": cheapest["origin"],
@@ -113,9 +128,9 @@ def _summary(key: str, by_source: dict[str, list[dict[str, Any]]]) -> dict[str, 
         "stops": cheapest["stops"],
         "layovers": cheapest["layovers"],
         "cheapest": {"source": cheapest_source, "price": cheapest["price"], "currency": currency},
-        "prices": {s: {"price": o["price"], "currency": o["currency"]} for s, o in sorted(best.items())},
+        "prices": {s: {"price": o["price"], "currency": o["currency"]} for s, o in best.items()},
         "spread": dearest - cheapest["price"],
-        "sources": sorted(by_source),
+        "sources": sources,
         "match": "schedule" if by_schedule else "flight_number",
         "matched_by_schedule": by_schedule,  # sites whose options here had no flight number
     }
