@@ -47,16 +47,22 @@ def _as_twisted(exc: Exception) -> Exception:
 
 
 class Impersonator:
-    """One curl_cffi session (its own connection pool), made at first use."""
+    """One curl_cffi session (its own connection pool), made at first use.
 
-    def __init__(self) -> None:
+    `max_clients` is how many requests it runs at once: curl_cffi's default of 10 held a worker
+    to 10 searches in flight whatever CONCURRENT_REQUESTS said (measured: 48 ixigo searches at
+    once took 2.7 s, not 0.5 s).
+    """
+
+    def __init__(self, max_clients: int = 64) -> None:
         self._session: Any = None
+        self.max_clients = max_clients
 
     async def download(self, request: Request, target: str) -> Response:
         if self._session is None:
             from curl_cffi.requests import AsyncSession
 
-            self._session = AsyncSession()
+            self._session = AsyncSession(max_clients=self.max_clients)
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in request.headers.items()}
         try:
             answer = await self._session.request(
@@ -93,7 +99,7 @@ class ImpersonatingHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler=crawler)
         self.default = crawler.settings.get("FLIGHTCRAWL_IMPERSONATE") or None
-        self.impersonator = Impersonator()
+        self.impersonator = Impersonator(crawler.settings.getint("CONCURRENT_REQUESTS", 64))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ImpersonatingHandler:
