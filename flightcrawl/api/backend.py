@@ -48,10 +48,11 @@ class Event:
             self._frame = sse.frame(self.id, self.type, self.text())
         return self._frame
 
-    def wire(self) -> sse.Wire:
-        """The frame as written to clients (chunked, compressed or not), made once per form."""
+    def wire(self, audience: int = 1) -> sse.Wire:
+        """The frame as written to clients (chunked, compressed or not), made once per form;
+        `audience` (how many clients it is first written to) sets how hard it is compressed."""
         if self._wire is None:
-            self._wire = sse.Wire(self.frame())
+            self._wire = sse.Wire(self.frame(), audience)
         return self._wire
 
     def __eq__(self, other: object) -> bool:

@@ -73,6 +73,8 @@ class SearchLog:
     def append(self, event: Event) -> None:
         self.events.append(event)
         self.done = self.done or event.type == TERMINAL
+        if self._live:
+            event.wire(len(self._live))
         for follower in list(self._live):
             follower.index += 1
             if follower.after is not None:

@@ -29,6 +29,9 @@ from aiohttp_sse import EventSourceResponse
 
 SEP = EventSourceResponse.DEFAULT_SEPARATOR  # the frames below are what its send() would write
 LEVEL = 3  # 13-14x on our JSON at a third of level 6's time (measured: 0.6 ms for 200 KB)
+# An event written to many clients is compressed harder: the cost is paid once, the saving per
+# client (a 290-option TOTAL: 22.7 KB at level 3, 18.7 KB at 6, for 1.5 ms more).
+WIDE_LEVEL, WIDE_AUDIENCE = 6, 32
 ZLIB_HEADER = b"\x78\x5e"  # deflate, 32 KB window, "fast" level flag (RFC 1950)
 FINAL_BLOCK = b"\x03\x00"  # an empty final block with fixed codes: what compress(b"") ends with
 ADLER_BASE = 65521
@@ -51,9 +54,9 @@ def frame(id_: str | None, event: str | None, data: str) -> bytes:
     return (SEP.join(lines) + SEP + SEP).encode("utf-8")
 
 
-def deflate(payload: bytes) -> bytes:
+def deflate(payload: bytes, level: int = LEVEL) -> bytes:
     """`payload` as deflate blocks that stand alone (no reference to earlier bytes), byte-aligned."""
-    compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
     return compressor.compress(payload) + compressor.flush(zlib.Z_SYNC_FLUSH)
 
 
@@ -74,10 +77,12 @@ def http_chunk(payload: bytes) -> bytes:
 class Wire:
     """What one payload (an event's frame, a ping) looks like on the wire, in each form, made once."""
 
-    __slots__ = ("payload", "adler", "_forms")
+    __slots__ = ("payload", "adler", "level", "_forms")
 
-    def __init__(self, payload: bytes) -> None:
+    def __init__(self, payload: bytes, audience: int = 1) -> None:
+        """`audience`: how many clients it is first written to."""
         self.payload = payload
+        self.level = WIDE_LEVEL if audience >= WIDE_AUDIENCE else LEVEL
         self.adler = zlib.adler32(payload)
         self._forms: dict[tuple[bool, bool], bytes] = {}
 
@@ -87,7 +92,7 @@ class Wire:
         if data is None:
             data = self._forms.get((deflated, False))
             if data is None:
-                data = deflate(self.payload) if deflated else self.payload
+                data = deflate(self.payload, self.level) if deflated else self.payload
                 self._forms[(deflated, False)] = data
             if chunked:
                 data = http_chunk(data)
