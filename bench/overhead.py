@@ -1,6 +1,9 @@
 """Overhead, throughput, and embedded against distributed, through the real API.
 
-    python -m bench.overhead [--mode distributed|embedded|both] [--seconds 20] [--concurrency 24]
+    python -m bench.overhead [--mode distributed|embedded|both] [--seconds 20] [--concurrency 24] [--code DIR]
+
+`--code DIR` runs the workers and the API from another checkout's `flightcrawl` package (the
+sandbox and this harness stay as they are): the same load against code before and after a change.
 
 Sandbox site delays: MakeMyTrip 300 ms, ixigo 500 ms, 100+ options per site (density 8). Overhead is
 what flightcrawl adds on top of the sites: start -> first `partial` minus the fastest site's
@@ -30,6 +33,7 @@ ROUTES = [("DEL", "BOM"), ("BOM", "DEL"), ("DEL", "BLR"), ("BLR", "DEL"), ("BOM"
           ("DEL", "HYD"), ("HYD", "DEL"), ("BLR", "GOI"), ("DEL", "CCU"), ("MAA", "DEL"), ("BOM", "GOI")]
 POOL = 72  # distinct searches the load cycles (12 routes x 6 days); warmed once, see bench/limits.py
 _next = itertools.count()
+CODE_ENV: dict[str, str] = {}  # PYTHONPATH of another checkout, for the processes under test (--code)
 
 
 def search_params(n: int) -> dict[str, str]:
@@ -115,25 +119,28 @@ def row(label: str, values: list[dict[str, float]]) -> str:
 def stack(mode: str, box_base: str, host_map: str, prefix: str) -> tuple[list, str]:
     """The processes under test (named by role) and the API's base URL."""
     if mode == "embedded":
-        proc, _ = api(dict(API_ENV), "--sandbox", *scrapy_args())
+        proc, _ = api({**API_ENV, **CODE_ENV}, "--sandbox", *scrapy_args())
         while "sandbox at" not in proc.output():
             time.sleep(0.05)
         base = re.search(r"on (http://\S+)", proc.output()).group(1)
         embedded_box = re.search(r"sandbox at (http://\S+)", proc.output()).group(1)
         asyncio.run(set_faults(embedded_box, {}, rate_limit=False, delays=DELAYS, density=8))
         return [("API + spiders + sandbox (one process)", proc)], base
-    env = {"REDIS_URL": REDIS_URL, "FLIGHTCRAWL_REDIS_PREFIX": prefix, "FLIGHTCRAWL_HOST_MAP": host_map}
+    env = {"REDIS_URL": REDIS_URL, "FLIGHTCRAWL_REDIS_PREFIX": prefix, "FLIGHTCRAWL_HOST_MAP": host_map, **CODE_ENV}
     procs = [("worker mmt", worker("mmt", env, *UNTHROTTLED)), ("worker ixigo", worker("ixigo", env, *UNTHROTTLED))]
     proc, base = api({**env, **API_ENV})
     return procs + [("API", proc)], base
 
 
 def main(args: argparse.Namespace) -> None:
+    if args.code:
+        CODE_ENV["PYTHONPATH"] = os.path.abspath(args.code)
     box, box_base, host_map = sandbox()
     asyncio.run(set_faults(box_base, {}, rate_limit=False, delays=DELAYS, density=8))
     modes = ["distributed", "embedded"] if args.mode == "both" else [args.mode]
     lines = [f"# Overhead and throughput ({dt.date.today()}, {platform.node()}, {os.cpu_count()} cores, "
-             f"Python {platform.python_version()}; site delays MakeMyTrip 300 ms, ixigo 500 ms; density 8)", "",
+             f"Python {platform.python_version()}; site delays MakeMyTrip 300 ms, ixigo 500 ms; density 8"
+             + (f"; workers and API from {args.code}" if args.code else "") + ")", "",
              "| mode, searches in flight | searches | first partial - 300 ms p50 | p99 | TOTAL - 500 ms p50 | p99 |",
              "|---|---|---|---|---|---|"]
     tput, cpu = [], []
@@ -179,4 +186,5 @@ if __name__ == "__main__":
     parser.add_argument("--sequential", type=int, default=30)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=24)
+    parser.add_argument("--code", help="a checkout whose flightcrawl package the workers and API run")
     main(parser.parse_args())
