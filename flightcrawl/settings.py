@@ -27,6 +27,9 @@ COOKIES_ENABLED = True
 # per-site setting, not this ceiling.
 CONCURRENT_REQUESTS = 64
 CONCURRENT_REQUESTS_PER_DOMAIN = 32
+# A response yields one OptionBatch (and at most a few requests). Scrapy starts CONCURRENT_ITEMS
+# tasks to process each response's output: its default, 100, was a tenth of a worker's CPU.
+CONCURRENT_ITEMS = 1
 
 # A search has a deadline (seconds); spiders derive their download and close timeouts from it.
 FLIGHTCRAWL_DEADLINE = float(os.environ.get("FLIGHTCRAWL_DEADLINE", "30"))
