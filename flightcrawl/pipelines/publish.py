@@ -30,5 +30,7 @@ class PublishPipeline:
             self.crawler.stats.inc_value("flightcrawl/late_options", len(item.options))
             return item
         publisher.event(job.task_id, "partial", {"source": spider.name, "attempt": job.attempt,
-                                                 "options": [option.to_dict() for option in item.options]})
+                                                 "options": list(item.options)})
+        # FlightOptions as they are: orjson writes a dataclass itself (its fields, in order: the
+        # same JSON as to_dict()) when the publisher encodes the event, without a dict per option.
         return item
