@@ -279,7 +279,7 @@ class RedisBackend:
 
     async def _finish_loop(self) -> None:
         last: str | None = None
-        next_reap = 0.0
+        next_reap = next_due = 0.0
         backoff = 0.2
         while True:
             try:
@@ -293,9 +293,12 @@ class RedisBackend:
                 for _, entries in answer or []:
                     for entry_id, fields in entries:
                         last = entry_id.decode()
-                        candidates.add(fields[b"task"].decode())
-                due = await self.client.zrangebyscore(self.keys.pending(), "-inf", time.time())
-                candidates.update(t.decode() for t in due)
+                        if fields.get(b"all", b"1") == b"1":  # the search's last status (or unknown)
+                            candidates.add(fields[b"task"].decode())
+                if time.monotonic() >= next_due:  # deadlines, every DEADLINE_POLL however busy
+                    next_due = time.monotonic() + DEADLINE_POLL
+                    due = await self.client.zrangebyscore(self.keys.pending(), "-inf", time.time())
+                    candidates.update(t.decode() for t in due)
                 for task_id in candidates:
                     if (final := await try_finish(self.client, self.keys, task_id, self.task_ttl)) is not None:
                         await self._record_outcomes(final)

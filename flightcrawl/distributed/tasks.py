@@ -24,12 +24,20 @@ if set == 1 then
   redis.call('XADD', KEYS[2], '*', 't', 'source_done', 'd', ARGV[2])
   redis.call('EXPIRE', KEYS[1], ARGV[3])
   redis.call('EXPIRE', KEYS[2], ARGV[3])
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', '10000', '*', 'task', ARGV[4])
+  local all = '1'
+  local sources = redis.call('HGET', KEYS[4], 'sources')
+  if sources then
+    if redis.call('HLEN', KEYS[1]) < #cjson.decode(sources) then all = '0' end
+  end
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', '10000', '*', 'task', ARGV[4], 'all', all)
   redis.call('EXPIRE', KEYS[3], ARGV[3])
 end
-if #KEYS >= 4 and ARGV[5] ~= '' then redis.call('LREM', KEYS[4], 1, ARGV[5]) end
+if #KEYS >= 5 and ARGV[5] ~= '' then redis.call('LREM', KEYS[5], 1, ARGV[5]) end
 return set
 """
+# A `completions` entry says whether that status was the search's last one (`all`): the API's
+# finisher assembles TOTAL on those (and on deadlines), not on every site's status (profiled:
+# a search's first status cost a wasted round trip and parse).
 
 # A worker's event for a site whose status is already final (say, timed out by the deadline) or
 # for a search whose TOTAL has gone would reach no client: clients stop at TOTAL. Not logged.
@@ -55,7 +63,7 @@ return false
 
 def finish_site_args(keys: Keys, task_id: str, site: str, status: dict[str, Any], ttl: int,
                      leased_key: str | None = None, raw_job: bytes | str = b"") -> tuple[list[str], list[Any]]:
-    script_keys = [keys.statuses(task_id), keys.events(task_id), keys.completions()]
+    script_keys = [keys.statuses(task_id), keys.events(task_id), keys.completions(), keys.task(task_id)]
     if leased_key:
         script_keys.append(leased_key)
     return script_keys, [site, fastjson.dumps(status), ttl, task_id, raw_job]
