@@ -244,4 +244,7 @@ class OneBrowserHandler(ScrapyPlaywrightDownloadHandler):
     async def close(self) -> None:
         if not self._closed:  # Scrapy closes it once per scheme
             self._closed = True
+            # The handler holds its crawler, so the weak key would never die: every embedded
+            # search's crawlers (settings, engine, stats) were kept for the life of the process.
+            type(self)._per_crawler.pop(self.crawler, None)
             await super().close()  # Scrapy's HTTP pool, then _close() above
