@@ -34,6 +34,9 @@ class TaskLog(SearchLog):
         if type_ == "TOTAL":
             self.finished_at = time.monotonic()
         self.append(Event(str(len(self.events) + 1), type_, data))
+        if self.done:  # sent to everyone following: kept as text for late clients and /result
+            for event in self.events:
+                event.compact()
 
     def start_index(self, after: str | None) -> int:
         return int(after) if after and after.isdigit() else 0
