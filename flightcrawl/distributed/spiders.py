@@ -11,6 +11,7 @@ skipped; and a job stays leased until its status is written (see `queue`).
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -109,6 +110,7 @@ class WorkerMixin(RedisMixin):
                 await asyncio.wait_for(self.warmed.wait(), 35)
             except TimeoutError:
                 logger.warning("worker %s: no session after 35 s; the first job will try", self.worker_id)
+        gc.freeze()  # start-up's objects out of the collector's full passes (as in `serve`)
         logger.info("worker %s reading jobs from %s", self.worker_id, self.redis_key)
         backoff = 0.2
         try:
