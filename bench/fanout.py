@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import platform
 import statistics
+import sys
 import threading
 import time
 import urllib.parse
@@ -188,8 +189,8 @@ def collect(clients: list, results: multiprocessing.Queue) -> tuple[dict[str, li
         for kind, values in got.items():
             delays.setdefault(kind, []).extend(values)
         nbytes, complete, errors = nbytes + received, complete + done, errors + failed
-        if samples:
-            print("client errors:", samples)
+        if samples:  # to stderr: the held + live scenario's clients are all cut when its API stops
+            print("client errors:", samples, file=sys.stderr)
     for c in clients:
         c.join()
     return delays, nbytes, complete, errors
