@@ -36,5 +36,19 @@ def built(key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
     return value
 
 
+def priced(site: str, offers_for: Callable[..., list], search: tuple, empty: bool,
+           render: Callable[[list], T], *variant: Hashable) -> T:
+    """A replica's body for `search` (origin, destination, day, cabin, adults, children, infants):
+    its offers as (flight, the party's total), none when `empty`, rendered once and kept.
+    `variant`: anything else the body depends on."""
+    origin, destination, day, cabin, adults, children, infants = search
+
+    def build() -> T:
+        offers = [] if empty else [(flight, catalog.party_total(fare, adults, children, infants))
+                                   for flight, fare in offers_for(origin, destination, day, cabin)]
+        return render(offers)
+    return built((site, *search, empty, *variant), build)
+
+
 def clear() -> None:
     _kept.clear()

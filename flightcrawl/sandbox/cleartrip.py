@@ -139,16 +139,10 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         if fault and (response := await generic_fault(request, fault, "akamai")) is not None:
             return response
         with_fares = seen_before(request)
-
-        def build() -> str:
-            offers = []
-            if fault != "empty":
-                offers = [(flight, catalog.party_total(fare, adults, children, infants))
-                          for flight, fare in offers_for(origin, destination, day, cabin)]
-            return json.dumps(results_document(offers, cabin, with_fares=with_fares), ensure_ascii=False)
-
-        text = answers.built((site.NAME, origin, destination, day, adults, children, infants, cabin,
-                              fault == "empty", with_fares), build)
+        text = answers.priced(
+            site.NAME, offers_for, (origin, destination, day, cabin, adults, children, infants), fault == "empty",
+            lambda offers: json.dumps(results_document(offers, cabin, with_fares=with_fares), ensure_ascii=False),
+            with_fares)
         if fault == "malformed":
             text = text.replace('"cards": ', '"cards" ', 1)  # a missing colon: broken, yet whole
         body = text.encode()

@@ -160,16 +160,10 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         fault = config.fault(site.NAME)
         if fault and (response := await generic_fault(request, fault, "awswaf")) is not None:
             return response
-
-        def build() -> str:
-            listed = [] if fault == "empty" else [
-                (flight, catalog.party_total(fare, adults, children, infants))
-                for flight, fare in offers_for(origin, destination, day, cabin)]
-            return json.dumps(results_document(listed, origin, destination, day), ensure_ascii=False,
-                              separators=(",", ":"))
-
-        text = answers.built((site.NAME, origin, destination, day, adults, children, infants, cabin,
-                              fault == "empty"), build)
+        text = answers.priced(
+            site.NAME, offers_for, (origin, destination, day, cabin, adults, children, infants), fault == "empty",
+            lambda listed: json.dumps(results_document(listed, origin, destination, day), ensure_ascii=False,
+                                      separators=(",", ":")))
         if fault == "malformed":
             # An Indian-grouped number leaks into the JSON: "TF":6,218 breaks the document mid-way.
             text, broken = re.subn(r'"TF":(\d+)(\d{3})', r'"TF":\1,\2', text, count=1)

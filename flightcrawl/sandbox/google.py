@@ -166,17 +166,10 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
             return web.Response(status=429, text=SORRY_PAGE, content_type="text/html", headers=SERVER)
         if fault and (response := await generic_fault(request, fault, "google")) is not None:
             return response
-
-        def build() -> str:
-            offers = []
-            if fault != "empty":
-                offers = sorted(((flight, catalog.party_total(fare, adults, children, infants))
-                                 for flight, fare in offers_for(origin, destination, day, cabin)),
-                                key=lambda pair: (pair[1], pair[0].departure))
-            return json.dumps(payload(offers), ensure_ascii=False, separators=(",", ":"))
-
-        data = answers.built((site.NAME, origin, destination, day, adults, children, infants, cabin,
-                              fault == "empty"), build)
+        data = answers.priced(
+            site.NAME, offers_for, (origin, destination, day, cabin, adults, children, infants), fault == "empty",
+            lambda offers: json.dumps(payload(sorted(offers, key=lambda pair: (pair[1], pair[0].departure))),
+                                      ensure_ascii=False, separators=(",", ":")))
         if fault == "malformed":
             data = data[: len(data) // 2]
         body = page(origin, destination, data).encode()

@@ -93,16 +93,8 @@ def routes(config: SandboxConfig) -> list[web.RouteDef]:
         fault = config.fault(site.NAME)
         if fault and (response := await generic_fault(request, fault, "cloudflare")) is not None:
             return response
-
-        def build() -> str:
-            offers = []
-            if fault != "empty":
-                offers = [(flight, catalog.party_total(fare, adults, children, infants))
-                          for flight, fare in offers_for(origin, destination, day, cabin)]
-            return json.dumps(results_document(offers), ensure_ascii=False)
-
-        data = answers.built((site.NAME, origin, destination, day, adults, children, infants, cabin,
-                              fault == "empty"), build)
+        data = answers.priced(site.NAME, offers_for, (origin, destination, day, cabin, adults, children, infants),
+                              fault == "empty", lambda offers: json.dumps(results_document(offers), ensure_ascii=False))
         if fault == "malformed":
             data = data[: len(data) // 2] + '"}]}'
         payload = frame(data, id="1")
