@@ -77,10 +77,8 @@ class SearchLog:
             event.wire(len(self._live))
         for follower in list(self._live):
             follower.index += 1
-            if follower.after is not None:
-                if self.skip(event, follower.after):
-                    continue
-                follower.after = None  # ids only grow: every later event is new to it
+            if not self._new_to(follower, event):
+                continue
             try:
                 full = follower.sink.push(event.wire())
             except ConnectionResetError as exc:
@@ -96,6 +94,14 @@ class SearchLog:
         for follower in list(self._live):
             self._leave(follower, error)
 
+    def _new_to(self, follower: _Follower, event: Event) -> bool:
+        """Whether a client resuming with Last-Event-ID lacks `event`."""
+        if follower.after is not None:
+            if self.skip(event, follower.after):
+                return False
+            follower.after = None  # ids only grow: every later event is new to it
+        return True
+
     def _leave(self, follower: _Follower, outcome: str | BaseException) -> None:
         self._live.pop(follower, None)
         follower.wake(outcome)
@@ -109,10 +115,8 @@ class SearchLog:
             while follower.index < len(self.events):  # catching up
                 event = self.events[follower.index]
                 follower.index += 1
-                if follower.after is not None:
-                    if self.skip(event, follower.after):
-                        continue
-                    follower.after = None
+                if not self._new_to(follower, event):
+                    continue
                 await sink.send_wire(event.wire())
                 if event.type == TERMINAL:
                     return
